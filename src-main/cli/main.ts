@@ -1,0 +1,73 @@
+/**
+ * `recon-studio` command line: the same engine as the desktop app, headless, for batch work
+ * and benchmarks. Exit code 0 on success, 1 with a one-line error on bad input, 2 on usage.
+ */
+import { generatePattern } from '../engine/patterns/index.ts'
+import { writeMaskFile } from '../io/mask-io.ts'
+import { FileExistsError } from '../io/atomic-write.ts'
+import { OptionError, PATTERN_SPEC, RECONSTRUCT_SPEC, helpText, parseArgv, resolveOptions, type PatternCommandOptions } from '../schema/options.ts'
+import { runReconstruct } from './reconstruct.ts'
+import { VERSION } from '../version.ts'
+
+const USAGE = `recon-studio ${VERSION}
+
+Usage:
+  recon-studio reconstruct <input.(npy|png|jpg)> [options]
+  recon-studio pattern --shape HxW --out mask.(png|npy) [options]
+  recon-studio --help | --version
+
+reconstruct options:
+${helpText(RECONSTRUCT_SPEC)}
+
+pattern options:
+${helpText(PATTERN_SPEC)}
+`
+
+export async function main(argv: string[], io = { out: console.log, err: console.error }): Promise<number> {
+  const [command, ...rest] = argv
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    io.out(USAGE)
+    return command ? 0 : 2
+  }
+  if (command === '--version') {
+    io.out(VERSION)
+    return 0
+  }
+  try {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(USAGE)
+      return 0
+    }
+    switch (command) {
+      case 'reconstruct': {
+        const { raw, positionals } = parseArgv(RECONSTRUCT_SPEC, rest)
+        if (positionals.length !== 1) throw new OptionError(`reconstruct takes exactly one input file, got ${positionals.length}`)
+        await runReconstruct({ ...raw, input: positionals[0] }, io.out)
+        return 0
+      }
+      case 'pattern': {
+        const { raw, positionals } = parseArgv(PATTERN_SPEC, rest)
+        if (positionals.length) throw new OptionError(`pattern takes no positional arguments, got '${positionals[0]}'`)
+        const o = resolveOptions<PatternCommandOptions>(PATTERN_SPEC, raw)
+        const p = generatePattern({
+          pattern: o.pattern,
+          height: o.shape[0],
+          width: o.shape[1],
+          acceleration: o.acceleration,
+          centerFraction: o.centerFraction,
+          seed: o.seed
+        })
+        writeMaskFile(o.out, { height: p.height, width: p.width, data: p.mask }, { overwrite: o.overwrite })
+        io.out(`${p.description}; wrote ${o.out}`)
+        return 0
+      }
+      default:
+        throw new OptionError(`unknown command '${command}' (expected reconstruct or pattern; see --help)`)
+    }
+  } catch (e) {
+    const err = e as Error
+    io.err(`recon-studio: error: ${err.message}`)
+    if (process.env.RECON_STUDIO_DEBUG && err.stack) io.err(err.stack)
+    return e instanceof OptionError ? 2 : e instanceof FileExistsError ? 1 : 1
+  }
+}

@@ -1,0 +1,142 @@
+/** `recon-studio reconstruct`: simulate a measurement, run the methods, write images and a report. */
+import { existsSync, readdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { cabs, type ComplexImage } from '../engine/complex.ts'
+import { computeMetrics, METRICS_CONVENTION } from '../engine/metrics.ts'
+import { loadInput } from '../io/load-input.ts'
+import { readMaskFile } from '../io/mask-io.ts'
+import { encodeNpy } from '../io/npy.ts'
+import { encodePng8 } from '../io/image.ts'
+import { writeFileAtomic, ensureDir } from '../io/atomic-write.ts'
+import { buildProblem } from '../pipeline/problem.ts'
+import { METHODS } from '../methods/index.ts'
+import { RECONSTRUCT_SPEC, OptionError, resolveOptions, type ReconstructOptions, type Task } from '../schema/options.ts'
+import { VERSION } from '../version.ts'
+
+export interface MethodReport {
+  name: string
+  psnr: number | null
+  ssim: number | null
+  nmse: number | null
+  seconds: number
+  params: Record<string, unknown>
+  files: { npy: string; png: string }
+}
+
+export async function runReconstruct(raw: Record<string, unknown>, log: (s: string) => void): Promise<Record<string, unknown>> {
+  const opts = resolveOptions<ReconstructOptions>(RECONSTRUCT_SPEC, raw)
+  if (!opts.input) throw new OptionError('reconstruct needs an input file')
+  const task: Task = opts.task ?? (opts.mask ? 'inpaint' : 'mri')
+  if (opts.mask && task !== 'inpaint') throw new OptionError('--mask is the inpainting mask; use --kspace-mask for MRI')
+  if (opts.kspaceMask && task !== 'mri') throw new OptionError('--kspace-mask only applies to --task mri')
+
+  const loaded = loadInput(opts.input)
+  const ref: ComplexImage = loaded.image
+  const { height: H, width: W } = ref
+  log(`input: ${opts.input} (${loaded.description}, ${H}×${W})`)
+
+  let kspaceMask: Uint8Array | undefined
+  let missingMask: Uint8Array | undefined
+  if (opts.kspaceMask) kspaceMask = loadMatchingMask(opts.kspaceMask, H, W)
+  if (opts.mask) missingMask = loadMatchingMask(opts.mask, H, W)
+
+  const problem = buildProblem(ref, {
+    task,
+    pattern: opts.pattern,
+    acceleration: opts.acceleration,
+    centerFraction: opts.centerFraction,
+    seed: opts.seed,
+    kspaceMask,
+    missingMask,
+    blurSigma: opts.blurSigma,
+    factor: opts.factor,
+    noise: opts.noise
+  })
+  log(`problem: ${problem.description}`)
+
+  const outDir = resolve(opts.out)
+  ensureDir(outDir)
+  const planned = ['reference.npy', 'reference.png', 'report.json', ...opts.methods.flatMap((m) => [`${m}.npy`, `${m}.png`])]
+  if (problem.mask) planned.push('mask.png')
+  if (!opts.overwrite) {
+    const clash = planned.filter((f) => existsSync(join(outDir, f)))
+    if (clash.length) throw new OptionError(`${outDir} already holds ${clash.join(', ')}; pass --overwrite to replace them`)
+  }
+  const write = (name: string, bytes: Uint8Array | string): void => writeFileAtomic(join(outDir, name), bytes, { overwrite: opts.overwrite })
+
+  const refMag = problem.referenceMagnitude
+  const maxRef = refMag.reduce((a, b) => Math.max(a, b), 0)
+  // Every PNG shares one window, [0, max |reference|], so they compare by eye.
+  const savePair = (name: string, mag: Float64Array): { npy: string; png: string } => {
+    write(`${name}.npy`, encodeNpy(Float32Array.from(mag), [H, W], 'f4'))
+    write(`${name}.png`, encodePng8(mag, H, W, { min: 0, max: maxRef }))
+    return { npy: `${name}.npy`, png: `${name}.png` }
+  }
+  savePair('reference', refMag)
+  if (problem.mask) write('mask.png', encodePng8(problem.mask.data, H, W, { min: 0, max: 1 }))
+
+  const methods: MethodReport[] = []
+  for (const name of opts.methods) {
+    const method = METHODS[name]
+    const t0 = performance.now()
+    let lastLogged = 0
+    const result = method.run(
+      problem,
+      { lambda: opts.lambda, iterations: opts.iterations, innerIterations: opts.innerIterations, tolerance: opts.tolerance },
+      {
+        onProgress: (p) => {
+          const now = performance.now()
+          if (now - lastLogged > 1000) {
+            lastLogged = now
+            log(`  ${name}: ${p.step}/${p.total}`)
+          }
+        }
+      }
+    )
+    const seconds = (performance.now() - t0) / 1000
+    const mag = cabs(result.image)
+    const m = computeMetrics(refMag, mag, H, W)
+    const files = savePair(name, mag)
+    methods.push({ name, psnr: m.psnr, ssim: m.ssim, nmse: m.nmse, seconds, params: result.params, files })
+    log(`${method.label.padEnd(12)} PSNR ${m.psnr.toFixed(2)} dB  SSIM ${m.ssim.toFixed(4)}  NMSE ${m.nmse.toExponential(3)}  ${seconds.toFixed(2)} s`)
+  }
+
+  const report = {
+    software: { name: 'recon-studio', version: VERSION },
+    created: new Date().toISOString(),
+    input: opts.input,
+    input_description: loaded.description,
+    input_scaling: loaded.scaling,
+    task,
+    description: problem.description,
+    pattern: task === 'mri' ? (opts.kspaceMask ? 'file' : opts.pattern) : null,
+    kspace_mask_file: opts.kspaceMask ?? null,
+    inpainting_mask_file: opts.mask ?? null,
+    acceleration: task === 'mri' && !opts.kspaceMask ? opts.acceleration : null,
+    effective_acceleration: problem.effectiveAcceleration ?? null,
+    center_fraction: problem.pattern?.centerFraction ?? null,
+    blur_sigma: task === 'blur' ? opts.blurSigma : null,
+    factor: task === 'downsample' ? opts.factor : null,
+    seed: opts.seed,
+    noise: opts.noise,
+    shape: [H, W],
+    metrics_convention: METRICS_CONVENTION,
+    reference: { npy: 'reference.npy', png: 'reference.png', max_magnitude: maxRef },
+    mask: problem.mask ? { png: 'mask.png', meaning: problem.mask.meaning === 'sampled' ? 'white = sampled k-space' : 'white = missing pixel' } : null,
+    methods
+  }
+  write('report.json', JSON.stringify(report, jsonSafe, 2) + '\n')
+  log(`wrote ${readdirSync(outDir).length} files to ${outDir}`)
+  return report
+}
+
+function loadMatchingMask(file: string, H: number, W: number): Uint8Array {
+  const m = readMaskFile(file)
+  if (m.height !== H || m.width !== W) throw new Error(`mask ${file} is ${m.height}×${m.width} but the image is ${H}×${W}`)
+  return m.data
+}
+
+/** JSON has no Infinity (PSNR of a perfect reconstruction): write null instead. */
+function jsonSafe(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? null : value
+}

@@ -1,0 +1,6 @@
+export * from './operator.ts'
+export { fourier, undersampledFourier } from './fourier.ts'
+export { diagonal, sampling, pixelMask } from './diagonal.ts'
+export { gaussianBlur, gaussianKernel } from './blur.ts'
+export { downsample } from './downsample.ts'
+export { operatorNorm } from './norm.ts'

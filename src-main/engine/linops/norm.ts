@@ -1,0 +1,29 @@
+/** Operator norm ‖A‖₂ by power iteration on AᴴA, for FISTA's step size 1/‖A‖². */
+import { cnorm, cscale, shapeSize, type CArray } from '../complex.ts'
+import { Rng } from '../rng.ts'
+import type { LinearOperator } from './operator.ts'
+
+export function operatorNorm(op: LinearOperator, options: { iterations?: number; tolerance?: number; seed?: number } = {}): number {
+  const iterations = options.iterations ?? 50
+  const tol = options.tolerance ?? 1e-6
+  const rng = new Rng(options.seed ?? 1234)
+  const n = shapeSize(op.domain)
+  let x: CArray = { re: new Float64Array(n), im: new Float64Array(n) }
+  for (let i = 0; i < n; i++) {
+    x.re[i] = rng.normal()
+    x.im[i] = rng.normal()
+  }
+  cscale(x, 1 / cnorm(x))
+  let lambda = 0
+  for (let k = 0; k < iterations; k++) {
+    const y = op.adjoint(op.forward(x))
+    const nrm = cnorm(y) // ‖AᴴA x‖ with ‖x‖ = 1 → largest eigenvalue of AᴴA
+    if (nrm === 0) return 0
+    const converged = Math.abs(nrm - lambda) <= tol * nrm
+    lambda = nrm
+    cscale(y, 1 / nrm)
+    x = y
+    if (converged) break
+  }
+  return Math.sqrt(lambda)
+}

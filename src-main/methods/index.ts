@@ -1,0 +1,92 @@
+/**
+ * Reconstruction methods behind one interface, so the CLI, the workers and the UI run any of
+ * them the same way (the solver part of the physics / prior / solver split).
+ */
+import { type CArray } from '../engine/complex.ts'
+import { fistaTV } from '../engine/fista-tv.ts'
+import { operatorNorm } from '../engine/linops/norm.ts'
+import type { RunControl } from '../engine/progress.ts'
+import type { Problem } from '../pipeline/problem.ts'
+import type { MethodName } from '../schema/options.ts'
+
+export interface MethodParams {
+  lambda: number
+  iterations: number
+  innerIterations: number
+  tolerance: number
+}
+
+export interface MethodResult {
+  image: CArray
+  /** The parameters that actually governed the run, for the report. */
+  params: Record<string, number | string | boolean>
+}
+
+export interface ReconMethod {
+  name: MethodName
+  label: string
+  run(problem: Problem, params: MethodParams, control?: RunControl): MethodResult
+}
+
+const lipschitzCache = new WeakMap<Problem, number>()
+function lipschitz(problem: Problem): number {
+  let L = lipschitzCache.get(problem)
+  if (L === undefined) {
+    L = operatorNorm(problem.operator) ** 2
+    lipschitzCache.set(problem, L)
+  }
+  return L
+}
+
+export const zeroFilled: ReconMethod = {
+  name: 'zero-filled',
+  label: 'Zero-filled',
+  run(problem) {
+    // Aᴴy/‖A‖²: the inverse FFT of the zero-filled k-space for MRI (‖A‖ = 1), the observed
+    // pixels for inpainting, and a correctly scaled back-projection for blur/downsampling.
+    const L = lipschitz(problem)
+    const x = problem.operator.adjoint(problem.measurement)
+    for (let i = 0; i < x.re.length; i++) {
+      x.re[i] /= L
+      x.im[i] /= L
+    }
+    return { image: x, params: {} }
+  }
+}
+
+export const fistaTvMethod: ReconMethod = {
+  name: 'fista-tv',
+  label: 'FISTA-TV',
+  run(problem, params, control) {
+    const r = fistaTV(
+      problem.operator,
+      problem.measurement,
+      {
+        lambda: params.lambda,
+        maxIterations: params.iterations,
+        innerIterations: params.innerIterations,
+        tolerance: params.tolerance,
+        lipschitz: lipschitz(problem)
+      },
+      control
+    )
+    return {
+      image: r.image,
+      params: {
+        lambda: params.lambda,
+        lambda_absolute: r.lambdaAbsolute,
+        max_iterations: params.iterations,
+        inner_iterations: params.innerIterations,
+        tolerance: params.tolerance,
+        iterations_run: r.iterations,
+        converged: r.converged,
+        final_relative_change: r.relativeChange
+      }
+    }
+  }
+}
+
+export const METHODS: Record<MethodName, ReconMethod> = {
+  'zero-filled': zeroFilled,
+  'fista-tv': fistaTvMethod
+}
