@@ -1,4 +1,4 @@
-// Lint TypeScript sources. Renderer (Svelte) files get their own config once the workbench lands.
+// Lint TypeScript sources (engine, CLI, Electron shell, renderer .ts).
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
@@ -17,5 +17,24 @@ export default tseslint.config(
   {
     files: ['src-main/electron/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' }
+  },
+  // Renderer TypeScript: sandboxed browser code. It reaches the main process only through
+  // window.recon and may take nothing but types from src-main. (.svelte files are not linted:
+  // that needs eslint-plugin-svelte.)
+  {
+    files: ['src-renderer/**/*.ts'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The renderer talks to the main process only through window.recon.' }],
+          patterns: [
+            { group: ['node:*'], message: 'The renderer runs sandboxed in Chromium: no Node built-ins.' },
+            { group: ['**/src-main/**'], allowTypeImports: true, message: 'The renderer may import only types from src-main.' }
+          ]
+        }
+      ]
+    }
   }
 )

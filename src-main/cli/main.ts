@@ -4,7 +4,6 @@
  */
 import { generatePattern } from '../engine/patterns/index.ts'
 import { writeMaskFile } from '../io/mask-io.ts'
-import { FileExistsError } from '../io/atomic-write.ts'
 import { OptionError, PATTERN_SPEC, RECONSTRUCT_SPEC, helpText, parseArgv, resolveOptions, type PatternCommandOptions } from '../schema/options.ts'
 import { runReconstruct } from './reconstruct.ts'
 import { VERSION } from '../version.ts'
@@ -65,9 +64,14 @@ export async function main(argv: string[], io = { out: console.log, err: console
         throw new OptionError(`unknown command '${command}' (expected reconstruct or pattern; see --help)`)
     }
   } catch (e) {
-    const err = e as Error
-    io.err(`recon-studio: error: ${err.message}`)
-    if (process.env.RECON_STUDIO_DEBUG && err.stack) io.err(err.stack)
-    return e instanceof OptionError ? 2 : e instanceof FileExistsError ? 1 : 1
+    io.err(`recon-studio: error: ${oneLine(e instanceof Error ? e.message : String(e))}`)
+    if (process.env.RECON_STUDIO_DEBUG && e instanceof Error && e.stack) io.err(e.stack)
+    // Usage mistakes exit 2; everything else (bad data, existing output, I/O) exits 1.
+    return e instanceof OptionError ? 2 : 1
   }
+}
+
+/** The error is promised as one line; a file name may hold a newline, so escape line breaks. */
+function oneLine(message: string): string {
+  return message.replace(/\r/g, '\\r').replace(/\n/g, '\\n')
 }

@@ -1,5 +1,5 @@
 /** `recon-studio reconstruct`: simulate a measurement, run the methods, write images and a report. */
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { cabs, type ComplexImage } from '../engine/complex.ts'
 import { computeMetrics, METRICS_CONVENTION } from '../engine/metrics.ts'
@@ -33,6 +33,7 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
   const loaded = loadInput(opts.input)
   const ref: ComplexImage = loaded.image
   const { height: H, width: W } = ref
+  checkDynamicRange(ref, opts.input)
   log(`input: ${opts.input} (${loaded.description}, ${H}×${W})`)
 
   let kspaceMask: Uint8Array | undefined
@@ -54,15 +55,16 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
   })
   log(`problem: ${problem.description}`)
 
+  // Nothing is written until every method has finished: a run that fails half-way (or is
+  // interrupted) leaves the output directory as it was, never a partial set without a report.
   const outDir = resolve(opts.out)
-  ensureDir(outDir)
   const planned = ['reference.npy', 'reference.png', 'report.json', ...opts.methods.flatMap((m) => [`${m}.npy`, `${m}.png`])]
   if (problem.mask) planned.push('mask.png')
-  if (!opts.overwrite) {
-    const clash = planned.filter((f) => existsSync(join(outDir, f)))
-    if (clash.length) throw new OptionError(`${outDir} already holds ${clash.join(', ')}; pass --overwrite to replace them`)
+  checkOutputDir(outDir, planned, opts.overwrite)
+  const outputs = new Map<string, Uint8Array | string>()
+  const write = (name: string, bytes: Uint8Array | string): void => {
+    outputs.set(name, bytes)
   }
-  const write = (name: string, bytes: Uint8Array | string): void => writeFileAtomic(join(outDir, name), bytes, { overwrite: opts.overwrite })
 
   const refMag = problem.referenceMagnitude
   const maxRef = refMag.reduce((a, b) => Math.max(a, b), 0)
@@ -126,8 +128,41 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
     methods
   }
   write('report.json', JSON.stringify(report, jsonSafe, 2) + '\n')
-  log(`wrote ${readdirSync(outDir).length} files to ${outDir}`)
+
+  ensureDir(outDir)
+  checkOutputDir(outDir, planned, opts.overwrite) // again: the run may have taken minutes
+  // report.json last, so that its presence means the set is complete.
+  for (const [name, bytes] of outputs) writeFileAtomic(join(outDir, name), bytes, { overwrite: opts.overwrite })
+  log(`wrote ${outputs.size} files to ${outDir}`)
   return report
+}
+
+/** Refuse early, before any work, when the output directory cannot take the results. */
+function checkOutputDir(outDir: string, planned: string[], overwrite: boolean): void {
+  if (!existsSync(outDir)) return
+  if (!statSync(outDir).isDirectory()) throw new Error(`output ${outDir} exists and is not a directory`)
+  if (overwrite) return
+  const clash = planned.filter((f) => existsSync(join(outDir, f)))
+  if (clash.length) throw new Error(`${outDir} already holds ${clash.join(', ')}; pass --overwrite to replace them`)
+}
+
+/**
+ * Results are saved as float32 and scored with squared errors, so magnitudes far outside
+ * float32's range would come out as Infinity/0 or as NaN metrics. Refuse them with a clear
+ * message instead of writing a broken result. max(|re|, |im|) cannot overflow or underflow.
+ */
+const MAX_INPUT_MAGNITUDE = 1e30
+const MIN_INPUT_PEAK = 1e-30
+function checkDynamicRange(image: ComplexImage, file: string): void {
+  let peak = 0
+  for (let i = 0; i < image.re.length; i++) peak = Math.max(peak, Math.abs(image.re[i]), Math.abs(image.im[i]))
+  if (peak === 0) throw new Error(`input ${file} is all zeros; there is nothing to reconstruct`)
+  if (peak > MAX_INPUT_MAGNITUDE || peak < MIN_INPUT_PEAK) {
+    throw new Error(
+      `input ${file} has a peak magnitude of ${peak.toExponential(2)}; it must lie between ${MIN_INPUT_PEAK} and ${MAX_INPUT_MAGNITUDE} ` +
+        '(results are saved as float32): rescale the array'
+    )
+  }
 }
 
 function loadMatchingMask(file: string, H: number, W: number): Uint8Array {

@@ -135,11 +135,12 @@ export function maxAbs(x: ArrayLike<number>): number {
 }
 
 export function cmaxAbs(x: CArray): number {
+  // hypot, not re² + im²: stays exact for magnitudes near the float64 limits.
   let m = 0
   const n = x.re.length
   for (let i = 0; i < n; i++) {
-    const v = x.re[i] * x.re[i] + x.im[i] * x.im[i]
+    const v = Math.hypot(x.re[i], x.im[i])
     if (v > m) m = v
   }
-  return Math.sqrt(m)
+  return m
 }

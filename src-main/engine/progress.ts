@@ -11,6 +11,9 @@ export interface Progress {
 
 export interface RunControl {
   onProgress?: (p: Progress) => void
+  /** Called with the current estimate every `previewEvery` steps (live preview, convergence traces). */
+  onPreview?: (image: import('./complex.ts').CArray, step: number) => void
+  previewEvery?: number
   /** Checked once per iteration; an aborted signal stops the run with CancelledError. */
   signal?: AbortSignal
 }

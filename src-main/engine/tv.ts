@@ -124,39 +124,39 @@ export class TVProx {
   private dualStep(x: CArray, tau: number, beta: number): void {
     const H = this.height
     const W = this.width
-    const { pxr, pxi, pyr, pyi, rxr, rxi, ryr, ryi } = this
     const xr = x.re
     const xi = x.im
-    for (let y = 0; y < H; y++) {
+    // Interior rows: both differences exist except in the last column (no branch in the loop).
+    for (let y = 0; y < H - 1; y++) {
       const row = y * W
-      const hasDown = y < H - 1
       const last = row + W - 1
-      for (let i = row; i <= last; i++) {
-        let gxr = 0, gxi = 0, gyr = 0, gyi = 0
-        if (i < last) {
-          gxr = xr[i + 1] - xr[i]
-          gxi = xi[i + 1] - xi[i]
-        }
-        if (hasDown) {
-          gyr = xr[i + W] - xr[i]
-          gyi = xi[i + W] - xi[i]
-        }
-        const axr = rxr[i] + tau * gxr
-        const axi = rxi[i] + tau * gxi
-        const ayr = ryr[i] + tau * gyr
-        const ayi = ryi[i] + tau * gyi
-        const m2 = axr * axr + axi * axi + ayr * ayr + ayi * ayi
-        const s = m2 > 1 ? 1 / Math.sqrt(m2) : 1
-        const nxr = axr * s, nxi = axi * s, nyr = ayr * s, nyi = ayi * s
-        rxr[i] = nxr + beta * (nxr - pxr[i])
-        rxi[i] = nxi + beta * (nxi - pxi[i])
-        ryr[i] = nyr + beta * (nyr - pyr[i])
-        ryi[i] = nyi + beta * (nyi - pyi[i])
-        pxr[i] = nxr
-        pxi[i] = nxi
-        pyr[i] = nyr
-        pyi[i] = nyi
+      for (let i = row; i < last; i++) {
+        this.update(i, tau * (xr[i + 1] - xr[i]), tau * (xi[i + 1] - xi[i]), tau * (xr[i + W] - xr[i]), tau * (xi[i + W] - xi[i]), beta)
       }
+      this.update(last, 0, 0, tau * (xr[last + W] - xr[last]), tau * (xi[last + W] - xi[last]), beta)
     }
+    const row = (H - 1) * W
+    for (let i = row; i < row + W - 1; i++) this.update(i, tau * (xr[i + 1] - xr[i]), tau * (xi[i + 1] - xi[i]), 0, 0, beta)
+    this.update(row + W - 1, 0, 0, 0, 0, beta)
+  }
+
+  private update(i: number, gxr: number, gxi: number, gyr: number, gyi: number, beta: number): void {
+    const { pxr, pxi, pyr, pyi, rxr, rxi, ryr, ryi } = this
+    const axr = rxr[i] + gxr
+    const axi = rxi[i] + gxi
+    const ayr = ryr[i] + gyr
+    const ayi = ryi[i] + gyi
+    const m2 = axr * axr + axi * axi + ayr * ayr + ayi * ayi
+    // Branch-free: the projection test is data-dependent and mispredicts on real images.
+    const s = 1 / Math.max(1, Math.sqrt(m2))
+    const nxr = axr * s, nxi = axi * s, nyr = ayr * s, nyi = ayi * s
+    rxr[i] = nxr + beta * (nxr - pxr[i])
+    rxi[i] = nxi + beta * (nxi - pxi[i])
+    ryr[i] = nyr + beta * (nyr - pyr[i])
+    ryi[i] = nyi + beta * (nyi - pyi[i])
+    pxr[i] = nxr
+    pxi[i] = nxi
+    pyr[i] = nyr
+    pyi[i] = nyi
   }
 }

@@ -30,7 +30,13 @@ const npyLoader: InputLoader = {
   accepts: (file, head) => extname(file).toLowerCase() === '.npy' || (head[0] === 0x93 && head[1] === 0x4e),
   load(file, bytes) {
     const arr = parseNpy(bytes, file)
-    const image = toComplexImage(arr)
+    let image: ComplexImage
+    try {
+      image = toComplexImage(arr)
+    } catch (e) {
+      // toComplexImage does not know the file; say which one (e.g. a stack of several images).
+      throw new Error(`${file}: ${(e as Error).message}`)
+    }
     if (!cisFinite(image)) throw new Error(`${file} contains NaN or Infinity values`)
     const complex = arr.dtype === 'c8' || arr.dtype === 'c16'
     return {

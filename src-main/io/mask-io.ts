@@ -27,6 +27,7 @@ export function readMaskFile(file: string): MaskGrid {
     const arr = parseNpy(bytes, file)
     const shape = arr.shape.filter((d, i) => !(d === 1 && i < arr.shape.length - 2))
     if (shape.length !== 2) throw new Error(`mask ${file} must be 2-D, got shape [${arr.shape.join(', ')}]`)
+    if (arr.complex) throw new Error(`mask ${file} is complex (${arr.descr}); save a real 0/1 array`)
     const v = toFloat64(arr)
     const data = new Uint8Array(v.length)
     for (let i = 0; i < v.length; i++) {

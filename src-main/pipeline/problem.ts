@@ -42,7 +42,9 @@ export interface Problem {
 
 export function buildProblem(reference: ComplexImage, spec: ProblemSpec): Problem {
   const { height: H, width: W } = reference
-  const rng = new Rng(spec.seed * 2654435761 + 17) // noise stream independent of the pattern's
+  // Noise stream independent of the pattern's. Math.imul keeps the exact low 32 bits: a plain
+  // product exceeds 2^53 for large seeds and rounds, so different seeds could share a stream.
+  const rng = new Rng((Math.imul(spec.seed, 2654435761) + 17) | 0)
   const scale = cmaxAbs(reference)
   if (!(scale > 0)) throw new Error('the reference image is all zeros')
   const noiseStd = spec.noise * scale

@@ -181,7 +181,9 @@ export function parseArgv(spec: OptionSpec[], argv: string[]): { raw: Record<str
     if (eq >= 0) raw[s.key] = a.slice(eq + 1)
     else if (s.kind === 'boolean') raw[s.key] = true
     else {
-      if (i + 1 >= argv.length) throw new OptionError(`${flag} needs a value`)
+      // `--out --overwrite` is a forgotten value, not a directory named "--overwrite";
+      // a value that really starts with -- can be given as --flag=value.
+      if (i + 1 >= argv.length || argv[i + 1].startsWith('--')) throw new OptionError(`${flag} needs a value`)
       raw[s.key] = argv[++i]
     }
   }

@@ -1,7 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  chain, compose, fourier, sampling, pixelMask, gaussianBlur, downsample, operatorNorm, scaled, identity,
+  chain, compose, fourier, sampling, pixelMask, gaussianBlur, downsample, operatorNorm, powerIterationNorm, scaled, identity,
+  undersampledFourier,
   type LinearOperator
 } from '../../src-main/engine/linops/index.ts'
 import { cdot, shapeSize } from '../../src-main/engine/complex.ts'
@@ -36,7 +37,8 @@ for (const [H, W] of SHAPES) {
     const B = gaussianBlur(H, W, 1.3)
     const D = downsample(H, W, 2)
     const D3 = downsample(H, W, 3)
-    for (const op of [F, S, M, B, D, D3, compose(S, F), chain(D, B), chain(S, F, B), scaled(F, 2.5), identity([H, W])]) {
+    const U = undersampledFourier([H, W], randomMask(H * W, 0.3, 1))
+    for (const op of [F, S, M, B, D, D3, U, compose(S, F), chain(D, B), chain(S, F, B), scaled(F, 2.5), identity([H, W])]) {
       assertAdjoint(op, H * 31 + W)
     }
   })
@@ -53,15 +55,37 @@ test('multi-coil Fourier sampling broadcasts the mask over coils and stays adjoi
 
 test('operator norms by power iteration match closed forms', () => {
   const H = 32, W = 24
-  // Unitary FFT followed by a 0/1 mask with at least one sample: norm exactly 1.
+  // Unitary FFT followed by a 0/1 mask with at least one sample: norm exactly 1 (composition
+  // declares no norm, so this is the power iteration).
   assert.ok(Math.abs(operatorNorm(compose(sampling([H, W], randomMask(H * W, 0.25, 4)), fourier([H, W]))) - 1) < 1e-6)
   // Box-average downsampling: A Aᴴ = I / f², so ‖A‖ = 1/f.
-  assert.ok(Math.abs(operatorNorm(downsample(H, W, 2)) - 0.5) < 1e-6)
-  assert.ok(Math.abs(operatorNorm(downsample(H, W, 4)) - 0.25) < 1e-6)
+  assert.ok(Math.abs(powerIterationNorm(downsample(H, W, 2)) - 0.5) < 1e-6)
+  assert.ok(Math.abs(powerIterationNorm(downsample(H, W, 4)) - 0.25) < 1e-6)
   // Normalised Gaussian: ‖B‖ ≤ 1, attained near 1 by smooth inputs.
   const b = operatorNorm(gaussianBlur(H, W, 1.5), { iterations: 300, tolerance: 1e-9 })
   assert.ok(b <= 1 + 1e-9 && b > 0.9, `blur norm ${b}`)
-  assert.ok(Math.abs(operatorNorm(scaled(fourier([H, W]), 3)) - 3) < 1e-6)
+  assert.ok(Math.abs(powerIterationNorm(scaled(fourier([H, W]), 3)) - 3) < 1e-6)
+})
+
+test('declared operator norms agree with power iteration', () => {
+  const H = 24, W = 20
+  const mask = randomMask(H * W, 0.3, 8)
+  for (const op of [fourier([H, W]), undersampledFourier([H, W], mask), sampling([H, W], mask), pixelMask([H, W], mask),
+    downsample(H, W, 2), downsample(H, W, 3), scaled(downsample(H, W, 2), -3), identity([H, W])]) {
+    assert.ok(op.norm !== undefined, `${op.name} declares its norm`)
+    const p = powerIterationNorm(op, { iterations: 500, tolerance: 1e-12 })
+    assert.ok(Math.abs(p - op.norm!) < 1e-6 * Math.max(1, op.norm!), `${op.name}: declared ${op.norm}, power iteration ${p}`)
+  }
+  assert.equal(undersampledFourier([H, W], new Uint8Array(H * W)).norm, 0)
+})
+
+test('undersampled Fourier equals sampling after the FFT, also with coils', () => {
+  const shape = [3, 10, 12]
+  const mask = randomMask(120, 0.4, 11)
+  const x = randomComplex(360, 12)
+  const a = undersampledFourier(shape, mask).forward(x)
+  const b = compose(sampling(shape, mask), fourier(shape)).forward(x)
+  for (let i = 0; i < 360; i++) assert.ok(Math.abs(a.re[i] - b.re[i]) < 1e-14 && Math.abs(a.im[i] - b.im[i]) < 1e-14)
 })
 
 test('shape mismatches give clear errors', () => {

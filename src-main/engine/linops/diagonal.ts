@@ -22,8 +22,11 @@ export function diagonal(name: string, shape: Shape, weights: ArrayLike<number>)
     }
     return { re, im }
   }
+  let maxW = 0
+  for (let i = 0; i < n; i++) maxW = Math.max(maxW, Math.abs(w[i]))
   const op: LinearOperator = {
     name,
+    norm: maxW,
     domain: shape,
     codomain: shape,
     forward(x) {

@@ -14,6 +14,7 @@ export function downsample(height: number, width: number, factor: number): Linea
   const inv = 1 / (factor * factor)
   const op: LinearOperator = {
     name: `downsample(×${factor})`,
+    norm: 1 / factor,
     domain: [height, width],
     codomain: [h, w],
     forward(x) {

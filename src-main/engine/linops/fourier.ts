@@ -1,5 +1,5 @@
 /** Centred orthonormal 2-D Fourier transform over the last two axes (see fft.ts for the convention). */
-import { cclone, shapeSize, type Shape } from '../complex.ts'
+import { cclone, shapeSize, type CArray, type Shape } from '../complex.ts'
 import { fft2c, ifft2c } from '../fft.ts'
 import { checkLength, type LinearOperator } from './operator.ts'
 
@@ -7,6 +7,7 @@ export function fourier(shape: Shape): LinearOperator {
   if (shape.length < 2) throw new Error('fourier: shape needs at least two axes (H, W)')
   const op: LinearOperator = {
     name: 'fft2c',
+    norm: 1,
     domain: shape,
     codomain: shape,
     forward(x) {
@@ -50,22 +51,31 @@ export function undersampledFourier(shape: Shape, mask: Uint8Array | ArrayLike<n
   }
   const op: LinearOperator = {
     name: 'undersampled-fft2c',
+    // A projection after a unitary map: norm 1 if anything is sampled.
+    norm: keep.some((v) => v === 1) ? 1 : 0,
     domain: shape,
     codomain: shape,
-    forward(x) {
+    forward(x, out) {
       checkLength(op, x, 'domain')
-      const y = cclone(x)
+      const y = copyInto(x, out)
       fft2c(y, shape)
       applyMask(y.re, y.im)
       return y
     },
-    adjoint(y) {
+    adjoint(y, out) {
       checkLength(op, y, 'codomain')
-      const x = cclone(y)
+      const x = copyInto(y, out)
       applyMask(x.re, x.im)
       ifft2c(x, shape)
       return x
     }
   }
   return op
+}
+
+function copyInto(src: CArray, out: CArray | undefined): CArray {
+  if (!out || out.re.length !== src.re.length) return cclone(src)
+  out.re.set(src.re)
+  out.im.set(src.im)
+  return out
 }

@@ -1,9 +1,23 @@
-/** Operator norm ‖A‖₂ by power iteration on AᴴA, for FISTA's step size 1/‖A‖². */
+/**
+ * Operator norm ‖A‖₂ for FISTA's step size 1/‖A‖²: the operator's exact norm when it declares
+ * one, otherwise power iteration on AᴴA.
+ */
 import { cnorm, cscale, shapeSize, type CArray } from '../complex.ts'
 import { Rng } from '../rng.ts'
 import type { LinearOperator } from './operator.ts'
 
-export function operatorNorm(op: LinearOperator, options: { iterations?: number; tolerance?: number; seed?: number } = {}): number {
+export function operatorNorm(op: LinearOperator, options: PowerIterationOptions = {}): number {
+  return op.norm ?? powerIterationNorm(op, options)
+}
+
+export interface PowerIterationOptions {
+  iterations?: number
+  tolerance?: number
+  seed?: number
+}
+
+/** ‖A‖₂ by power iteration on AᴴA, ignoring any declared norm. */
+export function powerIterationNorm(op: LinearOperator, options: PowerIterationOptions = {}): number {
   const iterations = options.iterations ?? 50
   const tol = options.tolerance ?? 1e-6
   const rng = new Rng(options.seed ?? 1234)

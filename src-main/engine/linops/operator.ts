@@ -11,10 +11,15 @@ export interface LinearOperator {
   readonly name: string
   readonly domain: Shape
   readonly codomain: Shape
-  /** y = A x. Never modifies x. */
-  forward(x: CArray): CArray
-  /** x = Aᴴ y. Never modifies y. */
-  adjoint(y: CArray): CArray
+  /** ‖A‖₂ when known exactly (e.g. 1 for a masked unitary FFT); saves the power iteration. */
+  readonly norm?: number
+  /**
+   * y = A x. Never modifies x. Operators on hot paths may write into `out` (same length as
+   * the codomain, not aliasing x) instead of allocating; callers must use the return value.
+   */
+  forward(x: CArray, out?: CArray): CArray
+  /** x = Aᴴ y. Never modifies y. `out` as for forward. */
+  adjoint(y: CArray, out?: CArray): CArray
 }
 
 export function checkLength(op: LinearOperator, x: CArray, which: 'domain' | 'codomain'): void {
@@ -48,6 +53,7 @@ export function chain(...ops: LinearOperator[]): LinearOperator {
 export function identity(shape: Shape): LinearOperator {
   const op: LinearOperator = {
     name: 'identity',
+    norm: 1,
     domain: shape,
     codomain: shape,
     forward: (x) => {
@@ -73,6 +79,7 @@ export function scaled(a: LinearOperator, alpha: number): LinearOperator {
   }
   return {
     name: `${alpha}·${a.name}`,
+    norm: a.norm === undefined ? undefined : Math.abs(alpha) * a.norm,
     domain: a.domain,
     codomain: a.codomain,
     forward: (x) => mul(a.forward(x)),
