@@ -62,3 +62,30 @@ export function bartPhantom(n: number): CArray {
     rmSync(dir, { recursive: true, force: true })
   }
 }
+
+/** `bart fft -u 3` (centred unitary 2-D FFT) of a row-major H×W array. */
+export function bartFft(x: CArray, height: number, width: number): CArray {
+  const dir = mkdtempSync(join(tmpdir(), 'recon-bart-'))
+  try {
+    writeCfl(join(dir, 'in'), [width, height], x)
+    bart(['fft', '-u', '3', 'in', 'out'], dir)
+    return readCfl(join(dir, 'out')).data
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** `bart poisson` mask (1 = sampled) as a row-major H×W array. */
+export function bartPoisson(height: number, width: number, accY: number, accZ: number, calib: number, seed: number): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'recon-bart-'))
+  try {
+    bart(['poisson', '-Y', String(height), '-Z', String(width), '-y', String(accY), '-z', String(accZ), '-C', String(calib), '-v', '-e', '-s', String(seed), 'm'], dir)
+    const m = readCfl(join(dir, 'm'))
+    // BART dims [1, Y, Z]: Y fastest, so element (y, z) is at y + Y·z.
+    const out = new Uint8Array(height * width)
+    for (let z = 0; z < width; z++) for (let y = 0; y < height; y++) out[y * width + z] = m.data.re[y + height * z] !== 0 ? 1 : 0
+    return out
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

@@ -27,8 +27,8 @@ export interface CaseResult {
   bart100: { bestLambda: number; psnr: number; ssim: number; seconds: number }
 }
 
-export const OUR_LAMBDAS = [0.0003, 0.001, 0.002, 0.005, 0.01]
-export const BART_LAMBDAS = [0.003, 0.01, 0.03, 0.1, 0.3]
+export const OUR_LAMBDAS = [0.0003, 0.001, 0.002, 0.003, 0.005, 0.01]
+export const BART_LAMBDAS = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3]
 
 export function compareCase(name: string, ref: CArray, n: number, pattern: PatternName, acceleration: number,
   ourLambdas = OUR_LAMBDAS, bartLambdas = BART_LAMBDAS): CaseResult {

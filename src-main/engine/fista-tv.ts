@@ -8,9 +8,9 @@
  * works for scans stored in any units; the absolute value used is reported. The run stops when
  * the relative change ‖xₖ − xₖ₋₁‖/‖xₖ‖ falls below `tolerance` or at `maxIterations`.
  */
-import { cmaxAbs, czeros, type CArray } from './complex.ts'
-import type { LinearOperator } from './linops/operator.ts'
-import { operatorNorm } from './linops/norm.ts'
+import { cclone, cisFinite, cmaxAbs, czeros, type CArray } from './complex.ts'
+import { checkLength, type LinearOperator } from './linops/operator.ts'
+import { lipschitzConstant } from './linops/norm.ts'
 import { TVProx, tvValue } from './tv.ts'
 import { throwIfCancelled, type RunControl } from './progress.ts'
 
@@ -64,7 +64,17 @@ export function fistaTV(A: LinearOperator, y: CArray, options: FistaTVOptions = 
   if (!(contStart >= 1) || !(contDecay > 0 && contDecay < 1)) throw new Error('FISTA-TV: continuation needs start ≥ 1 and 0 < decay < 1')
   if (!(lambdaRel >= 0) || !Number.isFinite(lambdaRel)) throw new Error(`FISTA-TV: lambda must be ≥ 0, got ${lambdaRel}`)
   if (!Number.isInteger(maxIt) || maxIt < 1) throw new Error(`FISTA-TV: iterations must be a positive integer, got ${maxIt}`)
-  const L = options.lipschitz ?? operatorNorm(A) ** 2
+  if (!Number.isInteger(inner) || inner < 1) throw new Error(`FISTA-TV: inner iterations must be a positive integer, got ${inner}`)
+  if (!(tol >= 0) || !Number.isFinite(tol)) throw new Error(`FISTA-TV: tolerance must be a finite number ≥ 0, got ${tol}`)
+  if (options.lipschitz !== undefined && !(options.lipschitz > 0 && Number.isFinite(options.lipschitz))) {
+    throw new Error(`FISTA-TV: the Lipschitz constant must be a finite positive number, got ${options.lipschitz}`)
+  }
+  checkLength(A, y, 'codomain')
+  // Checked up front: entries the operator ignores (unsampled k-space) would otherwise pass the
+  // solve silently and only poison the reported objective.
+  if (!cisFinite(y)) throw new Error('FISTA-TV: the measurement contains NaN or Infinity')
+  if (options.initial && !cisFinite(options.initial)) throw new Error('FISTA-TV: the initial image contains NaN or Infinity')
+  const L = options.lipschitz ?? lipschitzConstant(A)
   if (!(L > 0)) throw new Error('FISTA-TV: the operator is zero (nothing was measured)')
   const n = H * W
 
@@ -137,7 +147,8 @@ export function fistaTV(A: LinearOperator, y: CArray, options: FistaTVOptions = 
     xNew = swap
     iterations = k + 1
     control?.onProgress?.({ step: iterations, total: maxIt, message: `relative change ${relChange.toExponential(2)}` })
-    if (control?.onPreview && iterations % (control.previewEvery ?? 10) === 0) control.onPreview(xPrev, iterations)
+    // A copy: the solver's buffers are reused, and a kept preview must not change under the caller.
+    if (control?.onPreview && iterations % (control.previewEvery ?? 10) === 0) control.onPreview(cclone(xPrev), iterations)
     if (!Number.isFinite(relChange)) throw new Error('FISTA-TV diverged (non-finite values); check the input for NaN/Infinity')
     // Only judge convergence once continuation has reached the requested λ.
     if (relChange < tol && lamK === lambda && k >= 2) {

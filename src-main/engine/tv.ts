@@ -58,9 +58,10 @@ export class TVProx {
 
   /**
    * out = argmin_x ½‖x − z‖² + λ·TV(x), approximately, with `iterations` FGP steps started
-   * from the dual of the previous call.
+   * from the dual of the previous call. `out` must not alias `z` (z is read every step).
    */
   apply(z: CArray, lambda: number, iterations: number, out: CArray): CArray {
+    if (out.re === z.re || out.im === z.im) throw new Error('TVProx.apply: out must not alias the input')
     if (lambda <= 0) {
       out.re.set(z.re)
       out.im.set(z.im)

@@ -4,7 +4,7 @@
  */
 import { type CArray } from '../engine/complex.ts'
 import { fistaTV } from '../engine/fista-tv.ts'
-import { operatorNorm } from '../engine/linops/norm.ts'
+import { lipschitzConstant } from '../engine/linops/norm.ts'
 import type { RunControl } from '../engine/progress.ts'
 import type { Problem } from '../pipeline/problem.ts'
 import type { MethodName } from '../schema/options.ts'
@@ -32,7 +32,7 @@ const lipschitzCache = new WeakMap<Problem, number>()
 function lipschitz(problem: Problem): number {
   let L = lipschitzCache.get(problem)
   if (L === undefined) {
-    L = operatorNorm(problem.operator) ** 2
+    L = lipschitzConstant(problem.operator)
     lipschitzCache.set(problem, L)
   }
   return L

@@ -4,7 +4,7 @@
  * adjoint is the operator itself (a circular or reflecting boundary would not be).
  */
 import { type CArray } from '../complex.ts'
-import { checkLength, type LinearOperator } from './operator.ts'
+import { selfAdjoint, type LinearOperator } from './operator.ts'
 
 export function gaussianKernel(sigma: number, radius = Math.ceil(3 * sigma)): Float64Array {
   if (!(sigma > 0) || !Number.isFinite(sigma)) throw new Error(`blur: sigma must be a positive number, got ${sigma}`)
@@ -53,18 +53,5 @@ export function gaussianBlur(height: number, width: number, sigma: number): Line
     re: convolveAxis(convolveAxis(v.re, height, width, k, true), height, width, k, false),
     im: convolveAxis(convolveAxis(v.im, height, width, k, true), height, width, k, false)
   })
-  const op: LinearOperator = {
-    name: `gaussian-blur(σ=${sigma})`,
-    domain: shape,
-    codomain: shape,
-    forward(x) {
-      checkLength(op, x, 'domain')
-      return apply(x)
-    },
-    adjoint(y) {
-      checkLength(op, y, 'codomain')
-      return apply(y)
-    }
-  }
-  return op
+  return selfAdjoint(`gaussian-blur(σ=${sigma})`, shape, apply)
 }

@@ -4,7 +4,7 @@
  * data consistency and the undersampled measurement all live on the same array.
  */
 import { formatShape, shapeSize, type CArray, type Shape } from '../complex.ts'
-import { checkLength, type LinearOperator } from './operator.ts'
+import { selfAdjoint, type LinearOperator } from './operator.ts'
 
 export function diagonal(name: string, shape: Shape, weights: ArrayLike<number>): LinearOperator {
   const n = shapeSize(shape)
@@ -24,21 +24,7 @@ export function diagonal(name: string, shape: Shape, weights: ArrayLike<number>)
   }
   let maxW = 0
   for (let i = 0; i < n; i++) maxW = Math.max(maxW, Math.abs(w[i]))
-  const op: LinearOperator = {
-    name,
-    norm: maxW,
-    domain: shape,
-    codomain: shape,
-    forward(x) {
-      checkLength(op, x, 'domain')
-      return apply(x)
-    },
-    adjoint(y) {
-      checkLength(op, y, 'codomain')
-      return apply(y)
-    }
-  }
-  return op
+  return selfAdjoint(name, shape, apply, maxW)
 }
 
 /**

@@ -41,3 +41,12 @@ export function powerIterationNorm(op: LinearOperator, options: PowerIterationOp
   }
   return Math.sqrt(lambda)
 }
+
+/**
+ * L = ‖A‖² for gradient steps: exact when the operator declares its norm; otherwise the power
+ * iteration estimate (which approaches from below) with a 2 % margin, so the step 1/L never
+ * exceeds the stable one.
+ */
+export function lipschitzConstant(op: LinearOperator): number {
+  return op.norm !== undefined ? op.norm ** 2 : 1.02 * powerIterationNorm(op) ** 2
+}

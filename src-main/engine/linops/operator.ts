@@ -30,6 +30,28 @@ export function checkLength(op: LinearOperator, x: CArray, which: 'domain' | 'co
   }
 }
 
+/**
+ * An operator equal to its own adjoint (real symmetric matrix: diagonal masks, symmetric
+ * convolutions), built from one `apply`.
+ */
+export function selfAdjoint(name: string, shape: Shape, apply: (v: CArray) => CArray, norm?: number): LinearOperator {
+  const op: LinearOperator = {
+    name,
+    norm,
+    domain: shape,
+    codomain: shape,
+    forward(x) {
+      checkLength(op, x, 'domain')
+      return apply(x)
+    },
+    adjoint(y) {
+      checkLength(op, y, 'codomain')
+      return apply(y)
+    }
+  }
+  return op
+}
+
 /** A ∘ B: applies B first. */
 export function compose(a: LinearOperator, b: LinearOperator): LinearOperator {
   if (!shapeEquals(a.domain, b.codomain)) {
