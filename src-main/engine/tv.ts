@@ -73,91 +73,83 @@ export class TVProx {
     ryr.set(pyr)
     ryi.set(pyi)
     const tau = 1 / (8 * lambda)
+    const H = this.height
     let t = 1
     for (let k = 0; k < iterations; k++) {
-      this.primal(z, lambda, rxr, rxi, ryr, ryi, out)
       const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2
-      this.dualStep(out, tau, (t - 1) / tNext)
+      const beta = (t - 1) / tNext
       t = tNext
+      // One sweep per FGP step: the primal row y+1 is formed just before the dual row y needs
+      // it (it reads dual rows y and y+1, not yet updated), so x is consumed while in cache.
+      this.primalRow(0, z, lambda, rxr, rxi, ryr, ryi, out)
+      for (let y = 0; y < H; y++) {
+        if (y + 1 < H) this.primalRow(y + 1, z, lambda, rxr, rxi, ryr, ryi, out)
+        this.dualRow(y, out, tau, beta)
+      }
     }
     // Final primal point from the last projected dual (feasible), not the extrapolated one.
-    return this.primal(z, lambda, pxr, pxi, pyr, pyi, out)
+    for (let y = 0; y < H; y++) this.primalRow(y, z, lambda, pxr, pxi, pyr, pyi, out)
+    return out
   }
 
   /**
-   * x = z − λ·Dᵀq. The dual components on the last column (qₓ) and last row (q_y) are always
-   * zero (D x is zero there and the iteration starts from zero), so Dᵀ needs only the
-   * first-column and first-row special cases and the inner loop has no branches.
+   * Row y of x = z − λ·Dᵀq. The dual components on the last column (qₓ) and last row (q_y)
+   * are always zero (D x is zero there and the iteration starts from zero), so Dᵀ needs only
+   * the first-column and first-row special cases and the inner loop has no branches.
    */
-  private primal(
-    z: CArray, lambda: number,
+  private primalRow(
+    y: number, z: CArray, lambda: number,
     qxr: Float64Array, qxi: Float64Array, qyr: Float64Array, qyi: Float64Array, out: CArray
-  ): CArray {
-    const H = this.height
+  ): void {
     const W = this.width
     const xr = out.re
     const xi = out.im
     const zr = z.re
     const zi = z.im
-    for (let y = 0; y < H; y++) {
-      const row = y * W
-      const up = y > 0 ? -W : 0
-      const upOn = y > 0 ? 1 : 0
-      // c = 0: no left neighbour.
-      {
-        const i = row
-        const dr = -qxr[i] - qyr[i] + upOn * qyr[i + up]
-        const di = -qxi[i] - qyi[i] + upOn * qyi[i + up]
-        xr[i] = zr[i] - lambda * dr
-        xi[i] = zi[i] - lambda * di
-      }
-      for (let i = row + 1, end = row + W; i < end; i++) {
-        const dr = qxr[i - 1] - qxr[i] - qyr[i] + upOn * qyr[i + up]
-        const di = qxi[i - 1] - qxi[i] - qyi[i] + upOn * qyi[i + up]
-        xr[i] = zr[i] - lambda * dr
-        xi[i] = zi[i] - lambda * di
-      }
+    const row = y * W
+    const up = y > 0 ? -W : 0
+    const upOn = y > 0 ? 1 : 0
+    {
+      const i = row // c = 0: no left neighbour
+      const dr = -qxr[i] - qyr[i] + upOn * qyr[i + up]
+      const di = -qxi[i] - qyi[i] + upOn * qyi[i + up]
+      xr[i] = zr[i] - lambda * dr
+      xi[i] = zi[i] - lambda * di
     }
-    return out
+    for (let i = row + 1, end = row + W; i < end; i++) {
+      const dr = qxr[i - 1] - qxr[i] - qyr[i] + upOn * qyr[i + up]
+      const di = qxi[i - 1] - qxi[i] - qyi[i] + upOn * qyi[i + up]
+      xr[i] = zr[i] - lambda * dr
+      xi[i] = zi[i] - lambda * di
+    }
   }
 
-  /** p⁺ = Proj_{|·|≤1}(r + τ·Dx); r ← p⁺ + β(p⁺ − p); p ← p⁺. */
-  private dualStep(x: CArray, tau: number, beta: number): void {
-    const H = this.height
+  /** Row y of p⁺ = Proj_{|·|≤1}(r + τ·Dx); r ← p⁺ + β(p⁺ − p); p ← p⁺. Reads x rows y, y+1. */
+  private dualRow(y: number, x: CArray, tau: number, beta: number): void {
     const W = this.width
+    const { pxr, pxi, pyr, pyi, rxr, rxi, ryr, ryi } = this
     const xr = x.re
     const xi = x.im
-    // Interior rows: both differences exist except in the last column (no branch in the loop).
-    for (let y = 0; y < H - 1; y++) {
-      const row = y * W
-      const last = row + W - 1
-      for (let i = row; i < last; i++) {
-        this.update(i, tau * (xr[i + 1] - xr[i]), tau * (xi[i + 1] - xi[i]), tau * (xr[i + W] - xr[i]), tau * (xi[i + W] - xi[i]), beta)
-      }
-      this.update(last, 0, 0, tau * (xr[last + W] - xr[last]), tau * (xi[last + W] - xi[last]), beta)
+    const row = y * W
+    const last = row + W - 1
+    const down = y < this.height - 1 ? W : 0 // last row: the vertical difference is zero
+    for (let i = row; i <= last; i++) {
+      const right = i < last ? 1 : 0 // last column: the horizontal difference is zero
+      const axr = rxr[i] + tau * (xr[i + right] - xr[i])
+      const axi = rxi[i] + tau * (xi[i + right] - xi[i])
+      const ayr = ryr[i] + tau * (xr[i + down] - xr[i])
+      const ayi = ryi[i] + tau * (xi[i + down] - xi[i])
+      // Branch-free: the projection test is data-dependent and mispredicts on real images.
+      const s = 1 / Math.max(1, Math.sqrt(axr * axr + axi * axi + ayr * ayr + ayi * ayi))
+      const nxr = axr * s, nxi = axi * s, nyr = ayr * s, nyi = ayi * s
+      rxr[i] = nxr + beta * (nxr - pxr[i])
+      rxi[i] = nxi + beta * (nxi - pxi[i])
+      ryr[i] = nyr + beta * (nyr - pyr[i])
+      ryi[i] = nyi + beta * (nyi - pyi[i])
+      pxr[i] = nxr
+      pxi[i] = nxi
+      pyr[i] = nyr
+      pyi[i] = nyi
     }
-    const row = (H - 1) * W
-    for (let i = row; i < row + W - 1; i++) this.update(i, tau * (xr[i + 1] - xr[i]), tau * (xi[i + 1] - xi[i]), 0, 0, beta)
-    this.update(row + W - 1, 0, 0, 0, 0, beta)
-  }
-
-  private update(i: number, gxr: number, gxi: number, gyr: number, gyi: number, beta: number): void {
-    const { pxr, pxi, pyr, pyi, rxr, rxi, ryr, ryi } = this
-    const axr = rxr[i] + gxr
-    const axi = rxi[i] + gxi
-    const ayr = ryr[i] + gyr
-    const ayi = ryi[i] + gyi
-    const m2 = axr * axr + axi * axi + ayr * ayr + ayi * ayi
-    // Branch-free: the projection test is data-dependent and mispredicts on real images.
-    const s = 1 / Math.max(1, Math.sqrt(m2))
-    const nxr = axr * s, nxi = axi * s, nyr = ayr * s, nyi = ayi * s
-    rxr[i] = nxr + beta * (nxr - pxr[i])
-    rxi[i] = nxi + beta * (nxi - pxi[i])
-    ryr[i] = nyr + beta * (nyr - pyr[i])
-    ryi[i] = nyi + beta * (nyi - pyi[i])
-    pxr[i] = nxr
-    pxi[i] = nxi
-    pyr[i] = nyr
-    pyi[i] = nyi
   }
 }

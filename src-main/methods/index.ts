@@ -4,6 +4,7 @@
  */
 import { type CArray } from '../engine/complex.ts'
 import { fistaTV } from '../engine/fista-tv.ts'
+import { pushPullFill } from '../engine/fill.ts'
 import { lipschitzConstant } from '../engine/linops/norm.ts'
 import type { RunControl } from '../engine/progress.ts'
 import type { Problem } from '../pipeline/problem.ts'
@@ -54,6 +55,16 @@ export const zeroFilled: ReconMethod = {
   }
 }
 
+/**
+ * Start for iterative methods: Aᴴy/L, except for inpainting, where the holes are pre-filled
+ * by push–pull so TV need not diffuse values across large holes one pixel per iteration.
+ */
+function initialImage(problem: Problem): CArray | undefined {
+  if (problem.task !== 'inpaint' || !problem.mask) return undefined
+  const known = Uint8Array.from(problem.mask.data, (v) => (v ? 0 : 1))
+  return pushPullFill(problem.measurement, known, problem.height, problem.width)
+}
+
 export const fistaTvMethod: ReconMethod = {
   name: 'fista-tv',
   label: 'FISTA-TV',
@@ -66,7 +77,8 @@ export const fistaTvMethod: ReconMethod = {
         maxIterations: params.iterations,
         innerIterations: params.innerIterations,
         tolerance: params.tolerance,
-        lipschitz: lipschitz(problem)
+        lipschitz: lipschitz(problem),
+        initial: initialImage(problem)
       },
       control
     )
