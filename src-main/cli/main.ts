@@ -4,19 +4,34 @@
  */
 import { generatePattern } from '../engine/patterns/index.ts'
 import { writeMaskFile } from '../io/mask-io.ts'
-import { OptionError, PATTERN_SPEC, RECONSTRUCT_SPEC, helpText, parseArgv, resolveOptions, type PatternCommandOptions } from '../schema/options.ts'
+import {
+  CONVERT_SPEC, INSPECT_SPEC, OptionError, PATTERN_SPEC, RECONSTRUCT_SPEC, helpText, parseArgv, resolveOptions, type PatternCommandOptions
+} from '../schema/options.ts'
 import { runReconstruct } from './reconstruct.ts'
+import { runInspect } from './inspect.ts'
+import { runConvert } from './convert.ts'
 import { VERSION } from '../version.ts'
 
 const USAGE = `recon-studio ${VERSION}
 
 Usage:
-  recon-studio reconstruct <input.(npy|png|jpg)> [options]
+  recon-studio reconstruct <input> [options]
+  recon-studio inspect <file-or-folder> [--json]
+  recon-studio convert <input> <output.(npy|png|dcm|nii|nii.gz)> [options]
   recon-studio pattern --shape HxW --out mask.(png|npy) [options]
   recon-studio --help | --version
 
+Inputs: DICOM files, folders and DICOMDIR; NIfTI (.nii, .nii.gz); PNG, JPEG, TIFF; NumPy .npy/.npz
+(images, or k-space with --domain kspace); BART .cfl/.hdr; fastMRI and ISMRMRD HDF5 k-space.
+
 reconstruct options:
 ${helpText(RECONSTRUCT_SPEC)}
+
+inspect options:
+${helpText(INSPECT_SPEC)}
+
+convert options:
+${helpText(CONVERT_SPEC)}
 
 pattern options:
 ${helpText(PATTERN_SPEC)}
@@ -44,6 +59,18 @@ export async function main(argv: string[], io = { out: console.log, err: console
         await runReconstruct({ ...raw, input: positionals[0] }, io.out)
         return 0
       }
+      case 'inspect': {
+        const { raw, positionals } = parseArgv(INSPECT_SPEC, rest)
+        if (positionals.length !== 1) throw new OptionError(`inspect takes exactly one file or folder, got ${positionals.length}`)
+        await runInspect(positionals[0], raw, io.out)
+        return 0
+      }
+      case 'convert': {
+        const { raw, positionals } = parseArgv(CONVERT_SPEC, rest)
+        if (positionals.length !== 2) throw new OptionError(`convert takes an input and an output, got ${positionals.length} argument(s)`)
+        await runConvert(positionals[0], positionals[1], raw, io.out)
+        return 0
+      }
       case 'pattern': {
         const { raw, positionals } = parseArgv(PATTERN_SPEC, rest)
         if (positionals.length) throw new OptionError(`pattern takes no positional arguments, got '${positionals[0]}'`)
@@ -61,7 +88,7 @@ export async function main(argv: string[], io = { out: console.log, err: console
         return 0
       }
       default:
-        throw new OptionError(`unknown command '${command}' (expected reconstruct or pattern; see --help)`)
+        throw new OptionError(`unknown command '${command}' (expected reconstruct, inspect, convert or pattern; see --help)`)
     }
   } catch (e) {
     io.err(`recon-studio: error: ${oneLine(e instanceof Error ? e.message : String(e))}`)

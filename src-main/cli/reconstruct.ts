@@ -1,14 +1,16 @@
 /** `recon-studio reconstruct`: simulate a measurement, run the methods, write images and a report. */
 import { existsSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { cabs, type ComplexImage } from '../engine/complex.ts'
+import { cabs, cnorm, type CArray, type ComplexImage } from '../engine/complex.ts'
 import { computeMetrics, METRICS_CONVENTION } from '../engine/metrics.ts'
-import { loadInput } from '../io/load-input.ts'
+import { loadScans } from '../io/load-scan.ts'
+import { describeScan } from '../io/scan.ts'
+import { selectInput } from '../pipeline/select-input.ts'
 import { readMaskFile } from '../io/mask-io.ts'
 import { encodeNpy } from '../io/npy.ts'
 import { encodePng8 } from '../io/image.ts'
 import { writeFileAtomic, ensureDir } from '../io/atomic-write.ts'
-import { buildProblem } from '../pipeline/problem.ts'
+import { buildProblem, buildMeasuredProblem, type Problem } from '../pipeline/problem.ts'
 import { METHODS } from '../methods/index.ts'
 import { RECONSTRUCT_SPEC, OptionError, resolveOptions, type ReconstructOptions, type Task } from '../schema/options.ts'
 import { VERSION } from '../version.ts'
@@ -18,6 +20,8 @@ export interface MethodReport {
   psnr: number | null
   ssim: number | null
   nmse: number | null
+  /** ‖A x − y‖ / ‖y‖: agreement with the measurement (the only score without a reference). */
+  dc_residual: number
   seconds: number
   params: Record<string, unknown>
   files: { npy: string; png: string }
@@ -30,35 +34,47 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
   if (opts.mask && task !== 'inpaint') throw new OptionError('--mask is the inpainting mask; use --kspace-mask for MRI')
   if (opts.kspaceMask && task !== 'mri') throw new OptionError('--kspace-mask only applies to --task mri')
 
-  const loaded = loadInput(opts.input)
-  const ref: ComplexImage = loaded.image
-  const { height: H, width: W } = ref
-  checkDynamicRange(ref, opts.input)
-  log(`input: ${opts.input} (${loaded.description}, ${H}×${W})`)
+  const scans = await loadScans(opts.input, { domain: opts.domain })
+  const input = selectInput(scans, { series: opts.series, slice: opts.slice })
+  const H = input.kind === 'image' ? input.reference.height : input.height
+  const W = input.kind === 'image' ? input.reference.width : input.width
+  const inputDescription = describeScan(input.scan)
+  log(`input: ${opts.input} (${inputDescription}${scans.length > 1 ? `, series ${opts.series ?? 0} of ${scans.length}` : ''})`)
+  for (const note of [...input.scan.provenance.notes, ...input.notes]) log(`  note: ${note}`)
 
-  let kspaceMask: Uint8Array | undefined
-  let missingMask: Uint8Array | undefined
-  if (opts.kspaceMask) kspaceMask = loadMatchingMask(opts.kspaceMask, H, W)
-  if (opts.mask) missingMask = loadMatchingMask(opts.mask, H, W)
-
-  const problem = buildProblem(ref, {
-    task,
-    pattern: opts.pattern,
-    acceleration: opts.acceleration,
-    centerFraction: opts.centerFraction,
-    seed: opts.seed,
-    kspaceMask,
-    missingMask,
-    blurSigma: opts.blurSigma,
-    factor: opts.factor,
-    noise: opts.noise
-  })
+  let problem: Problem
+  if (input.kind === 'measured') {
+    if (task !== 'mri') throw new OptionError(`measured k-space can only be reconstructed as MRI, not --task ${task}`)
+    if (opts.kspaceMask) throw new OptionError('measured undersampled k-space uses its own sampling mask; drop --kspace-mask')
+    checkDynamicRange({ height: H, width: W, ...input.kspace }, opts.input)
+    problem = buildMeasuredProblem(input.kspace, input.mask, H, W)
+  } else {
+    const ref: ComplexImage = input.reference
+    checkDynamicRange(ref, opts.input)
+    let kspaceMask: Uint8Array | undefined
+    let missingMask: Uint8Array | undefined
+    if (opts.kspaceMask) kspaceMask = loadMatchingMask(opts.kspaceMask, H, W)
+    if (opts.mask) missingMask = loadMatchingMask(opts.mask, H, W)
+    problem = buildProblem(ref, {
+      task,
+      pattern: opts.pattern,
+      acceleration: opts.acceleration,
+      centerFraction: opts.centerFraction,
+      seed: opts.seed,
+      kspaceMask,
+      missingMask,
+      blurSigma: opts.blurSigma,
+      factor: opts.factor,
+      noise: opts.noise
+    })
+  }
   log(`problem: ${problem.description}`)
 
   // Nothing is written until every method has finished: a run that fails half-way (or is
   // interrupted) leaves the output directory as it was, never a partial set without a report.
   const outDir = resolve(opts.out)
-  const planned = ['reference.npy', 'reference.png', 'report.json', ...opts.methods.flatMap((m) => [`${m}.npy`, `${m}.png`])]
+  const planned = ['report.json', ...opts.methods.flatMap((m) => [`${m}.npy`, `${m}.png`])]
+  if (problem.referenceMagnitude) planned.push('reference.npy', 'reference.png')
   if (problem.mask) planned.push('mask.png')
   checkOutputDir(outDir, planned, opts.overwrite)
   const outputs = new Map<string, Uint8Array | string>()
@@ -67,14 +83,15 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
   }
 
   const refMag = problem.referenceMagnitude
-  const maxRef = refMag.reduce((a, b) => Math.max(a, b), 0)
-  // Every PNG shares one window, [0, max |reference|], so they compare by eye.
+  // Every PNG shares one window, [0, max |reference|] (or the zero-filled image's maximum
+  // without a reference), so they compare by eye.
+  const windowMax = maxOf(refMag ?? cabs(METHODS['zero-filled'].run(problem, DUMMY_PARAMS).image))
   const savePair = (name: string, mag: Float64Array): { npy: string; png: string } => {
     write(`${name}.npy`, encodeNpy(Float32Array.from(mag), [H, W], 'f4'))
-    write(`${name}.png`, encodePng8(mag, H, W, { min: 0, max: maxRef }))
+    write(`${name}.png`, encodePng8(mag, H, W, { min: 0, max: windowMax }))
     return { npy: `${name}.npy`, png: `${name}.png` }
   }
-  savePair('reference', refMag)
+  if (refMag) savePair('reference', refMag)
   if (problem.mask) write('mask.png', encodePng8(problem.mask.data, H, W, { min: 0, max: 1 }))
 
   const methods: MethodReport[] = []
@@ -97,18 +114,28 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
     )
     const seconds = (performance.now() - t0) / 1000
     const mag = cabs(result.image)
-    const m = computeMetrics(refMag, mag, H, W)
+    const dc = dataConsistency(problem, result.image)
     const files = savePair(name, mag)
-    methods.push({ name, psnr: m.psnr, ssim: m.ssim, nmse: m.nmse, seconds, params: result.params, files })
-    log(`${method.label.padEnd(12)} PSNR ${m.psnr.toFixed(2)} dB  SSIM ${m.ssim.toFixed(4)}  NMSE ${m.nmse.toExponential(3)}  ${seconds.toFixed(2)} s`)
+    if (refMag) {
+      const m = computeMetrics(refMag, mag, H, W)
+      methods.push({ name, psnr: m.psnr, ssim: m.ssim, nmse: m.nmse, dc_residual: dc, seconds, params: result.params, files })
+      log(`${method.label.padEnd(12)} PSNR ${m.psnr.toFixed(2)} dB  SSIM ${m.ssim.toFixed(4)}  NMSE ${m.nmse.toExponential(3)}  ${seconds.toFixed(2)} s`)
+    } else {
+      methods.push({ name, psnr: null, ssim: null, nmse: null, dc_residual: dc, seconds, params: result.params, files })
+      log(`${method.label.padEnd(12)} data-consistency residual ${dc.toExponential(3)}  ${seconds.toFixed(2)} s`)
+    }
   }
 
   const report = {
     software: { name: 'recon-studio', version: VERSION },
     created: new Date().toISOString(),
     input: opts.input,
-    input_description: loaded.description,
-    input_scaling: loaded.scaling,
+    input_description: inputDescription,
+    input_scaling: input.scaling,
+    input_notes: [...input.scan.provenance.notes, ...input.notes],
+    series: opts.series ?? 0,
+    slice: input.frame,
+    measured: input.kind === 'measured',
     task,
     description: problem.description,
     pattern: task === 'mri' ? (opts.kspaceMask ? 'file' : opts.pattern) : null,
@@ -123,7 +150,7 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
     noise: opts.noise,
     shape: [H, W],
     metrics_convention: METRICS_CONVENTION,
-    reference: { npy: 'reference.npy', png: 'reference.png', max_magnitude: maxRef },
+    reference: refMag ? { npy: 'reference.npy', png: 'reference.png', max_magnitude: windowMax } : null,
     mask: problem.mask ? { png: 'mask.png', meaning: problem.mask.meaning === 'sampled' ? 'white = sampled k-space' : 'white = missing pixel' } : null,
     methods
   }
@@ -174,4 +201,22 @@ function loadMatchingMask(file: string, H: number, W: number): Uint8Array {
 /** JSON has no Infinity (PSNR of a perfect reconstruction): write null instead. */
 function jsonSafe(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? null : value
+}
+
+const DUMMY_PARAMS = { lambda: 0, iterations: 1, innerIterations: 1, tolerance: 0 }
+
+function maxOf(a: Float64Array): number {
+  let m = 0
+  for (let i = 0; i < a.length; i++) if (a[i] > m) m = a[i]
+  return m
+}
+
+/** ‖A x − y‖ / ‖y‖ on the measured samples. */
+function dataConsistency(problem: Problem, x: CArray): number {
+  const r = problem.operator.forward(x)
+  for (let i = 0; i < r.re.length; i++) {
+    r.re[i] -= problem.measurement.re[i]
+    r.im[i] -= problem.measurement.im[i]
+  }
+  return cnorm(r) / (cnorm(problem.measurement) || 1)
 }

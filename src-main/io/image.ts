@@ -1,5 +1,6 @@
 /**
- * PNG and JPEG images in and out, as grayscale intensities for reconstruction.
+ * PNG and JPEG images in and out, and TIFF in (decoded by tiff.ts), as grayscale intensities for
+ * reconstruction.
  *
  * Decoding goes through pngjs and jpeg-js (pure JavaScript, so the CLI needs no native build),
  * but each file is first checked here: format by magic bytes (never by extension), structure,
@@ -22,8 +23,9 @@ import * as zlib from 'node:zlib'
 import { PNG } from 'pngjs'
 import jpeg from 'jpeg-js'
 import { writeFileAtomic, type AtomicWriteOptions } from './atomic-write.ts'
+import { decodeTiff, isTiff } from './tiff.ts'
 
-export type ImageFormat = 'png' | 'jpeg'
+export type ImageFormat = 'png' | 'jpeg' | 'tiff'
 
 export interface DecodedImage {
   height: number
@@ -33,7 +35,7 @@ export interface DecodedImage {
    * 4 RGBA / palette with transparency.
    */
   channels: 1 | 2 | 3 | 4
-  /** 16 only for 16-bit PNGs; 1/2/4-bit PNGs are scaled to 0..255 and reported as 8. */
+  /** 16 only for 16-bit PNGs and TIFFs; 1/2/4-bit PNGs are scaled to 0..255 and reported as 8. */
   bitDepth: 8 | 16
   /** Luminance, row-major (y * width + x), in stored units: 0..255, or 0..65535 when bitDepth is 16. */
   gray: Float64Array
@@ -55,14 +57,15 @@ export interface ImageReadLimits {
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 
-/** Format by magic bytes; null when neither PNG nor JPEG. */
+/** Format by magic bytes; null when not PNG, JPEG or TIFF. */
 export function detectImageFormat(bytes: Uint8Array): ImageFormat | null {
   if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return 'png'
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg'
+  if (isTiff(bytes)) return 'tiff'
   return null
 }
 
-/** Read and decode a PNG or JPEG file. Errors name the file and the problem. */
+/** Read and decode a PNG, JPEG or TIFF file. Errors name the file and the problem. */
 export function readImageFile(file: string, limits: ImageReadLimits = {}): DecodedImage {
   let buf: Buffer
   try {
@@ -73,7 +76,10 @@ export function readImageFile(file: string, limits: ImageReadLimits = {}): Decod
   return decodeImage(buf, file, limits)
 }
 
-/** Decode PNG or JPEG bytes. `source` names the data in error messages. */
+/**
+ * Decode PNG, JPEG or TIFF bytes. `source` names the data in error messages. Of a multi-page
+ * TIFF only the first page is decoded (its description says "page 1 of N"; decodeTiff reads all).
+ */
 export function decodeImage(bytes: Uint8Array, source = 'image', limits: ImageReadLimits = {}): DecodedImage {
   const fail = (msg: string): never => {
     throw new Error(`${source}: ${msg}`)
@@ -87,7 +93,10 @@ export function decodeImage(bytes: Uint8Array, source = 'image', limits: ImageRe
       return decodePng(buf, fail, maxPixels)
     case 'jpeg':
       return decodeJpeg(buf, fail, maxPixels, maxMemoryMB)
+    case 'tiff':
+      return decodeTiffImage(buf, source, fail, maxPixels)
     default:
+      // Wording kept from before TIFF support (callers and tests match on it).
       return fail(`not a PNG or JPEG file (${guessFormat(buf)}; first bytes ${hexHead(buf)})`)
   }
 }
@@ -98,12 +107,30 @@ function guessFormat(b: Buffer): string {
   if (b.length >= 2 && b[0] === 0xff && b[1] === 0xd8) return 'looks like a damaged JPEG'
   if (ascii(0, 6) === '\x93NUMPY') return 'it is a NumPy .npy array; load it as an array instead'
   if (ascii(128, 4) === 'DICM') return 'it is a DICOM file'
-  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'TIFF is not supported'
   if (ascii(0, 2) === 'BM') return 'BMP is not supported'
   if (ascii(0, 4) === 'GIF8') return 'GIF is not supported'
   if (ascii(0, 4) === 'RIFF' && ascii(8, 4) === 'WEBP') return 'WebP is not supported'
   if (b[0] === 0x1f && b[1] === 0x8b) return 'it is gzip-compressed'
   return 'unrecognised format'
+}
+
+function decodeTiffImage(buf: Buffer, source: string, fail: (msg: string) => never, maxPixels: number): DecodedImage {
+  const t = decodeTiff(buf, source, { maxMegapixels: maxPixels / 1e6, firstPageOnly: true })
+  // Callers scale by the 8/16-bit maximum (255 or 65535); signed and 32-bit samples have no such range.
+  if (t.sampleFormat !== 'uint' || t.bitDepth === 32) {
+    fail(`${t.description}: only 8- and 16-bit unsigned TIFF images can be used here; convert it to 16-bit unsigned`)
+  }
+  return {
+    height: t.height,
+    width: t.width,
+    channels: t.channels,
+    bitDepth: t.bitDepth as 8 | 16,
+    gray: t.gray,
+    format: 'tiff',
+    hasAlpha: t.hasAlpha,
+    colorConverted: t.colorConverted,
+    description: t.description
+  }
 }
 
 function hexHead(b: Uint8Array): string {

@@ -105,7 +105,7 @@ export function analyseSampling(
 export function describeScan(s: Scan): string {
   if (s.kind === 'image') {
     const m = s.metadata
-    const what = [m.Modality, m.SeriesDescription].filter(Boolean).join(' ')
+    const what = [m.Modality, m.SeriesDescription].filter(Boolean).join(' ') || String(m.Description ?? '')
     return `${s.provenance.format} image ${s.frames > 1 ? `${s.frames}×` : ''}${s.rows}×${s.columns}${s.samples === 3 ? '×3' : ''}${s.imag ? ' complex' : ''}${what ? ` (${what})` : ''}`
   }
   return `${s.provenance.format} k-space ${s.slices > 1 ? `${s.slices} slices × ` : ''}${s.coils} coil${s.coils > 1 ? 's' : ''} × ${s.rows}×${s.columns}, ${(100 * s.sampledFraction).toFixed(1)} % sampled${s.looksUndersampled ? ' (undersampled)' : ''}`

@@ -30,8 +30,9 @@ export interface Problem {
   width: number
   operator: LinearOperator
   measurement: CArray
-  reference: ComplexImage
-  referenceMagnitude: Float64Array
+  /** Absent for real measured data (nothing to compare against). */
+  reference?: ComplexImage
+  referenceMagnitude?: Float64Array
   /** The mask to save: k-space sampling (1 = sampled) for MRI, missing pixels (1 = missing) for inpainting. */
   mask?: { data: Uint8Array; meaning: 'sampled' | 'missing' }
   pattern?: SamplingPattern
@@ -136,5 +137,33 @@ function addNoise(y: CArray, sigma: number, complex: boolean, mask: Problem['mas
     if (!measured(i)) continue
     y.re[i] += s * nr
     if (complex) y.im[i] += s * ni
+  }
+}
+
+/**
+ * A real undersampled single-coil measurement: k-space as acquired, its own sampling mask,
+ * no reference image (the report gives data-consistency residuals instead of PSNR).
+ */
+export function buildMeasuredProblem(kspace: CArray, mask: Uint8Array, height: number, width: number): Problem {
+  if (mask.length !== height * width || kspace.re.length !== height * width) throw new Error('k-space and mask sizes disagree')
+  const operator = undersampledFourier([height, width], mask)
+  const measurement = { re: kspace.re.slice(), im: kspace.im.slice() }
+  for (let i = 0; i < mask.length; i++) {
+    if (!mask[i]) {
+      measurement.re[i] = 0
+      measurement.im[i] = 0
+    }
+  }
+  const eff = effectiveAcceleration(mask)
+  return {
+    task: 'mri',
+    height,
+    width,
+    operator,
+    measurement,
+    mask: { data: mask, meaning: 'sampled' },
+    effectiveAcceleration: eff,
+    noiseStd: 0,
+    description: `MRI, measured k-space with its own mask, ${eff.toFixed(2)}× effective`
   }
 }

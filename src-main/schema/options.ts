@@ -12,8 +12,14 @@ export type Task = (typeof TASKS)[number]
 export const METHOD_NAMES = ['zero-filled', 'fista-tv'] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 
+export const DOMAINS = ['image', 'kspace'] as const
+export type Domain = (typeof DOMAINS)[number]
+
 export interface ReconstructOptions {
   input: string
+  domain?: Domain
+  series?: number
+  slice?: number
   task?: Task
   pattern: PatternName
   acceleration: number
@@ -58,6 +64,9 @@ export interface OptionSpec {
 }
 
 export const RECONSTRUCT_SPEC: OptionSpec[] = [
+  { key: 'domain', kind: 'enum', values: DOMAINS, help: 'what a .npy/.npz/.cfl input holds (default: image for NumPy, k-space for BART cfl)' },
+  { key: 'series', kind: 'integer', min: 0, max: 100000, help: 'which series/scan of a folder or multi-series input (default 0; see inspect)' },
+  { key: 'slice', kind: 'integer', min: 0, max: 1000000, help: 'which slice/frame of a volume (default: the middle one)' },
   { key: 'task', kind: 'enum', values: TASKS, help: 'forward model; default: mri, or inpaint when --mask is given' },
   { key: 'pattern', kind: 'enum', values: PATTERN_NAMES, default: 'poisson', help: 'k-space undersampling pattern (mri)' },
   { key: 'acceleration', kind: 'number', default: 4, min: 1, max: 1000, help: 'requested acceleration R (mri)' },
@@ -85,6 +94,32 @@ export const PATTERN_SPEC: OptionSpec[] = [
   { key: 'seed', kind: 'integer', default: 0, min: 0, max: 2 ** 31 - 1, help: 'random seed' },
   { key: 'out', kind: 'string', required: true, help: 'output mask file (.png or .npy)' },
   { key: 'overwrite', kind: 'boolean', default: false, help: 'replace an existing file' }
+]
+
+export interface InspectOptions {
+  json: boolean
+  domain?: Domain
+}
+
+export const INSPECT_SPEC: OptionSpec[] = [
+  { key: 'json', kind: 'boolean', default: false, help: 'print JSON instead of text' },
+  { key: 'domain', kind: 'enum', values: DOMAINS, help: 'what a .npy/.npz/.cfl input holds' }
+]
+
+export interface ConvertOptions {
+  domain?: Domain
+  series?: number
+  slice?: number
+  bitDepth: 8 | 16
+  overwrite: boolean
+}
+
+export const CONVERT_SPEC: OptionSpec[] = [
+  { key: 'domain', kind: 'enum', values: DOMAINS, help: 'what a .npy/.npz/.cfl input holds' },
+  { key: 'series', kind: 'integer', min: 0, max: 100000, help: 'which series/scan to convert (default 0)' },
+  { key: 'slice', kind: 'integer', min: 0, max: 1000000, help: 'which slice/frame for PNG output (default: the middle one)' },
+  { key: 'bitDepth', kind: 'integer', default: 8, min: 8, max: 16, help: 'PNG bit depth: 8 (windowed for display) or 16 (linear, full range)' },
+  { key: 'overwrite', kind: 'boolean', default: false, help: 'replace an existing output' }
 ]
 
 export class OptionError extends Error {

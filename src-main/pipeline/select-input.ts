@@ -1,0 +1,138 @@
+/**
+ * From the scans a user opened to the one 2-D input a reconstruction works on: pick the
+ * series and slice, bring pictures to [0, 1], and decide whether k-space is a fully sampled
+ * reference (we simulate undersampling from it) or a real undersampled measurement (we
+ * reconstruct it as measured, without a reference).
+ */
+import { cfromReal, type CArray, type ComplexImage } from '../engine/complex.ts'
+import { ifft2c } from '../engine/fft.ts'
+import type { ImageScan, KspaceScan, Scan } from '../io/scan.ts'
+
+export interface SelectOptions {
+  /** Index into the list of series/scans (default 0). */
+  series?: number
+  /** Frame/slice index (default: the middle one). */
+  slice?: number
+}
+
+export type ReconInput =
+  | {
+      kind: 'image'
+      reference: ComplexImage
+      scan: Scan
+      frame: number
+      scaling: string
+      notes: string[]
+    }
+  | {
+      kind: 'measured'
+      /** Single-coil centred k-space, H×W, zero where not sampled. */
+      kspace: CArray
+      mask: Uint8Array
+      height: number
+      width: number
+      scan: KspaceScan
+      frame: number
+      scaling: string
+      notes: string[]
+    }
+
+const MIN_SIDE = 8
+
+export function selectInput(scans: Scan[], options: SelectOptions = {}): ReconInput {
+  const si = options.series ?? 0
+  if (!Number.isInteger(si) || si < 0 || si >= scans.length) {
+    throw new Error(`series ${si} does not exist; the input holds ${scans.length} series (0…${scans.length - 1}); see \`recon-studio inspect\``)
+  }
+  const scan = scans[si]
+  const [rows, columns] = [scan.rows, scan.columns]
+  if (rows < MIN_SIDE || columns < MIN_SIDE) {
+    throw new Error(`${scan.provenance.path} is ${rows}×${columns}; at least ${MIN_SIDE}×${MIN_SIDE} is needed`)
+  }
+  return scan.kind === 'image' ? fromImage(scan, options.slice) : fromKspace(scan, options.slice)
+}
+
+function pickFrame(count: number, slice: number | undefined, what: string): number {
+  const f = slice ?? Math.floor(count / 2)
+  if (!Number.isInteger(f) || f < 0 || f >= count) throw new Error(`${what} ${f} does not exist; there are ${count} (0…${count - 1})`)
+  return f
+}
+
+function fromImage(scan: ImageScan, slice: number | undefined): ReconInput {
+  const frame = pickFrame(scan.frames, slice, 'slice')
+  const { rows: H, columns: W, samples } = scan
+  const n = H * W
+  const notes: string[] = []
+  const re = new Float64Array(n)
+  const base = frame * n * samples
+  if (samples === 3) {
+    for (let i = 0; i < n; i++) {
+      const o = base + 3 * i
+      re[i] = 0.299 * scan.data[o] + 0.587 * scan.data[o + 1] + 0.114 * scan.data[o + 2]
+    }
+    notes.push('colour converted to gray (ITU-R BT.601 luma)')
+  } else {
+    for (let i = 0; i < n; i++) re[i] = scan.data[base + i]
+  }
+  const im = new Float64Array(n)
+  if (scan.imag) for (let i = 0; i < n; i++) im[i] = scan.imag[base + i]
+  let scaling = 'stored values'
+  const fmt = scan.provenance.format
+  if (fmt === 'png' || fmt === 'jpeg' || fmt === 'tiff') {
+    // Pictures are scaled to [0, 1] by their full scale (8-bit: 255), as the priors expect.
+    const top = Number(scan.metadata.BitDepth) === 16 ? 65535 : 255
+    for (let i = 0; i < n; i++) re[i] /= top
+    scaling = `divided by ${top} to [0, 1]`
+  } else if (!scan.imag) {
+    // Reconstructions and metrics work on magnitudes, which assume a non-negative image: shift
+    // signed data (e.g. CT in Hounsfield units) up by its minimum, and say so.
+    let min = Infinity
+    for (let i = 0; i < n; i++) min = Math.min(min, re[i])
+    if (min < 0) {
+      for (let i = 0; i < n; i++) re[i] -= min
+      scaling = `stored values shifted by ${-min} to be non-negative`
+      notes.push(scaling)
+    }
+  }
+  if (scan.frames > 1) notes.push(`slice ${frame} of ${scan.frames}`)
+  return { kind: 'image', reference: { height: H, width: W, re, im }, scan, frame, scaling, notes }
+}
+
+function fromKspace(scan: KspaceScan, slice: number | undefined): ReconInput {
+  const frame = pickFrame(scan.slices, slice, 'slice')
+  const { rows: H, columns: W, coils } = scan
+  const plane = H * W
+  const notes: string[] = []
+  if (scan.slices > 1) notes.push(`slice ${frame} of ${scan.slices}`)
+  const coil = (c: number): CArray => {
+    const off = (frame * coils + c) * plane
+    return { re: Float64Array.from(scan.re.subarray(off, off + plane)), im: Float64Array.from(scan.im.subarray(off, off + plane)) }
+  }
+  if (scan.looksUndersampled) {
+    if (coils > 1) {
+      throw new Error(
+        `${scan.provenance.path}: undersampled ${coils}-coil k-space needs coil sensitivities (SENSE), which this version does not estimate yet; ` +
+          'use `recon-studio inspect` or convert it to a zero-filled image'
+      )
+    }
+    notes.push(`measured k-space, ${(100 * scan.sampledFraction).toFixed(1)} % sampled: no reference, data-consistency residuals instead of PSNR`)
+    return { kind: 'measured', kspace: coil(0), mask: scan.mask, height: H, width: W, scan, frame, scaling: 'stored k-space values', notes }
+  }
+  if (coils === 1) {
+    const x = coil(0)
+    ifft2c(x, [H, W])
+    notes.push('fully sampled k-space: its inverse FFT is the reference, undersampling is simulated')
+    return { kind: 'image', reference: { height: H, width: W, re: x.re, im: x.im }, scan, frame, scaling: 'inverse FFT of the k-space', notes }
+  }
+  // Fully sampled multi-coil: the root-sum-of-squares image is the usual reference (fastMRI).
+  const rss = new Float64Array(plane)
+  for (let c = 0; c < coils; c++) {
+    const x = coil(c)
+    ifft2c(x, [H, W])
+    for (let i = 0; i < plane; i++) rss[i] += x.re[i] * x.re[i] + x.im[i] * x.im[i]
+  }
+  for (let i = 0; i < plane; i++) rss[i] = Math.sqrt(rss[i])
+  notes.push(`fully sampled ${coils}-coil k-space: the root-sum-of-squares image is the reference, undersampling is simulated single-coil`)
+  const ref = cfromReal(rss)
+  return { kind: 'image', reference: { height: H, width: W, re: ref.re, im: ref.im }, scan, frame, scaling: 'root-sum-of-squares of the coil images', notes }
+}
