@@ -3,7 +3,7 @@
  * float samples, gray, RGB and palette colour, strips or tiles, uncompressed, PackBits, LZW or
  * Deflate, horizontal predictor, either byte order, and multi-page files (one page per IFD).
  *
- * The container is parsed here rather than by utif (installed for this): utif trusts the file
+ * The container is parsed here rather than by the utif package: utif trusts the file
  * completely. A page chain that loops back on itself makes UTIF.decode spin forever, tag counts
  * and offsets are never checked against the file, and its LZW decoder never terminates on a
  * damaged strip that lacks an end code (it then reads zeros past the end of the data for ever).
