@@ -32,15 +32,38 @@ export class DicomError extends Error {
 
 /** Text for anything thrown: dicom-parser throws strings and {exception, dataSet} objects, Emscripten throws numbers. */
 export function describeThrown(e: unknown): string {
-  if (e instanceof Error) return e.message
-  if (typeof e === 'string') return e
-  if (typeof e === 'number') return `native code error ${e}`
+  if (e instanceof Error) return plain(e.message)
+  if (typeof e === 'string') return plain(e)
+  // A C++ exception surfaces as a pointer into WASM memory: the number means nothing to anyone.
+  if (typeof e === 'number') return 'the codec rejected the data'
   if (typeof e === 'object' && e !== null && 'exception' in e) return describeThrown((e as { exception: unknown }).exception)
   try {
     return String(e)
   } catch {
     return 'unknown error'
   }
+}
+
+/** dicom-parser's messages name its functions; say what they mean about the file instead. */
+const PARSER_MESSAGES: [RegExp, string][] = [
+  [/basic offset table not found/, 'encapsulated pixel data does not start with a Basic Offset Table item'],
+  [/item tag \(FFFE,E000\) not found at offset (\d+)/, 'a sequence item tag is missing at byte $1'],
+  [/attempt to read past end of buffer|readByteStream - buffer overread|cannot be greater than or equal to 'byteArray' length/, 'the file ends in the middle of an element'],
+  [/missing sequence delimiter/, 'encapsulated pixel data has no sequence delimiter']
+]
+
+function plain(message: string): string {
+  for (const [pattern, text] of PARSER_MESSAGES) {
+    const m = pattern.exec(message)
+    if (m) return text.replace(/\$(\d)/g, (_, i: string) => m[Number(i)] ?? '')
+  }
+  return message
+}
+
+/** A header value quoted for a message: control and non-ASCII bytes (corrupt data) shown as '?'. */
+export function quoted(value: string, max = 64): string {
+  const s = value.replace(/[^\x20-\x7e]/g, '?')
+  return `"${s.length > max ? `${s.slice(0, max)}…` : s}"`
 }
 
 /**

@@ -165,10 +165,18 @@ function metaString(bytes: Uint8Array, el: Element): string | undefined {
   return s || undefined
 }
 
-/** Encodings in order of how well the first element fits them. */
+/**
+ * Encodings in order of how well the first element fits them: a plausible start first, and among
+ * those the byte order that makes the first group a small one (0008 read big-endian is 0800
+ * read little-endian, which is also "plausible" but never starts a real data set).
+ */
 function guessOrder(bytes: Uint8Array, start: number): Encoding[] {
-  const all = [ENC_EXPLICIT_LE, ENC_IMPLICIT_LE, ENC_EXPLICIT_BE]
-  return all.filter((e) => plausibleStart(bytes, start, e)).concat(all.filter((e) => !plausibleStart(bytes, start, e)))
+  const score = (e: Encoding): number => {
+    if (!plausibleStart(bytes, start, e)) return 2
+    const group = e.littleEndian ? bytes[start] | (bytes[start + 1] << 8) : (bytes[start] << 8) | bytes[start + 1]
+    return group <= 0x0028 ? 0 : 1
+  }
+  return [ENC_EXPLICIT_LE, ENC_IMPLICIT_LE, ENC_EXPLICIT_BE].sort((a, b) => score(a) - score(b))
 }
 
 function plausibleStart(bytes: Uint8Array, at: number, enc: Encoding): boolean {
@@ -221,7 +229,7 @@ function explainParseError(e: unknown): string {
 
 function inflate(bytes: Uint8Array, position: number, source: string): Uint8Array {
   const body = bytes.subarray(position)
-  const opts = { maxOutputLength: Math.min(MAX_DICOM_BYTES, 2 ** 31 - 1) }
+  const opts = { maxOutputLength: MAX_DICOM_BYTES }
   try {
     return new Uint8Array(inflateRawSync(body, opts))
   } catch (rawError) {

@@ -2,7 +2,7 @@
  * The Image Pixel module (rows, columns, bit depths, photometric interpretation, frames), read
  * and validated before anything is allocated. Every limit that protects memory lives here.
  */
-import { DicomError } from './errors.ts'
+import { DicomError, quoted } from './errors.ts'
 import { integerString, string, uint16, type ValueReader } from './values.ts'
 
 /** Output is float32: 2^29 values is 2 GiB, the most this reader will allocate for one file. */
@@ -70,7 +70,7 @@ export function readPixelModule(r: ValueReader, source: string, notes: string[])
   const samples = spp as 1 | 3
 
   const nf = integerString(r, 'x00280008')
-  if (nf !== undefined && !Number.isFinite(nf)) bad(`NumberOfFrames "${string(r, 'x00280008')}" is not an integer`)
+  if (nf !== undefined && !Number.isFinite(nf)) bad(`NumberOfFrames ${quoted(string(r, 'x00280008') ?? '')} is not an integer`)
   const frames = nf ?? 1
   if (frames < 1 || frames > MAX_FRAMES) bad(`NumberOfFrames ${frames} is out of range (1–${MAX_FRAMES})`)
 
@@ -95,7 +95,7 @@ export function readPixelModule(r: ValueReader, source: string, notes: string[])
     photometric = samples === 3 ? 'RGB' : 'MONOCHROME2'
     notes.push(`PhotometricInterpretation missing: assumed ${photometric}`)
   }
-  if (!PHOTOMETRIC.has(photometric)) unsupported(`PhotometricInterpretation ${photometric} is not supported`)
+  if (!PHOTOMETRIC.has(photometric)) unsupported(`PhotometricInterpretation ${quoted(photometric)} is not supported`)
   const colour = photometric !== 'MONOCHROME1' && photometric !== 'MONOCHROME2' && photometric !== 'PALETTE COLOR'
   if (colour !== (samples === 3)) bad(`PhotometricInterpretation ${photometric} does not fit SamplesPerPixel ${samples}`)
 

@@ -114,7 +114,6 @@ export function charsetLabel(specificCharacterSet: string[]): string {
   // inside values are not interpreted (rare, and names remain readable in their ASCII parts).
   const term = (specificCharacterSet.find((s) => s !== '') ?? '').toUpperCase().replace('ISO 2022 ', 'ISO_')
   const table: Record<string, string> = {
-    ISO_IR_6: 'latin1',
     'ISO_IR 6': 'latin1',
     'ISO_IR 100': 'latin1',
     'ISO_IR 101': 'iso-8859-2',

@@ -23,7 +23,7 @@ const libjpeg = new WasmCodec<LibJpegTurbo>('JPEG (libjpeg-turbo)', '@cornerston
 export async function decodeJpegDct(data: Uint8Array, spec: FrameSpec): Promise<CodecFrame> {
   const header = readJpegFrameHeader(data)
   checkFrameSize('JPEG frame', header.width, header.height, header.components.length, spec)
-  if (header.sof === 0xc3 || header.sof === 0xf7) throw new Error('stream is lossless JPEG / JPEG-LS, not the DCT process the transfer syntax names')
+  if (header.sof === 0xc3 || header.sof === 0xc7 || header.sof === 0xf7) throw new Error('stream is lossless JPEG or JPEG-LS, not a DCT process')
   if (header.precision === 12) {
     const d = decodeDctJpeg(data, spec.rows * spec.columns * spec.samples)
     checkFrameSize('decoded JPEG frame', d.width, d.height, d.components, spec)

@@ -6,10 +6,10 @@
  * One initialised module per codec is kept for the life of the process (initialising costs a
  * few milliseconds and ~50 MB of WASM memory).
  *
- * A WASM module's memory only grows, and a decoder that failed half-way (a C++ exception from
- * corrupt data, an abort) may leave it leaked or the module unusable. So after a failure, or when
- * its memory has grown past MAX_RETAINED_BYTES, the module is dropped and the next decode starts
- * a fresh one; the old memory is then garbage-collected with it.
+ * A WASM module's memory only grows, and a decoder that aborted (a trap) may leave the module
+ * unusable. So after a trap, or when its memory has grown past MAX_RETAINED_BYTES (one huge
+ * image, or leaks from many failed decodes), the module is dropped and the next decode starts a
+ * fresh one; the old memory is then garbage-collected with it.
  *
  * The codecs print diagnostics (OpenJPEG's "[ERROR] …") through print/printErr; they are
  * captured rather than written to the console, and the last lines go into error messages.
@@ -29,7 +29,7 @@ type Factory<M> = (options: { print: (s: string) => void; printErr: (s: string) 
 const require = createRequire(import.meta.url)
 
 /** Past this much WASM memory a module is replaced after use, so one huge image does not pin it. */
-const MAX_RETAINED_BYTES = 512 * 1024 * 1024
+const MAX_RETAINED_BYTES = 256 * 1024 * 1024
 const MAX_LOG_LINES = 20
 
 export class WasmCodec<M extends EmscriptenModule> {
@@ -55,8 +55,11 @@ export class WasmCodec<M extends EmscriptenModule> {
       if (m.HEAPU8.length > MAX_RETAINED_BYTES) this.module = null
       return result
     } catch (e) {
-      this.module = null
-      const detail = e instanceof Error ? e.message : typeof e === 'number' ? `native exception ${e}` : String(e)
+      // A trap or abort (WebAssembly.RuntimeError) can leave the module unusable; a C++
+      // exception from corrupt data does not, and its leaks are caught by the size check.
+      if (e instanceof WebAssembly.RuntimeError || m.HEAPU8.length > MAX_RETAINED_BYTES) this.module = null
+      // A C++ exception arrives as a number (a pointer into WASM memory), meaningless to report.
+      const detail = e instanceof Error ? e.message : typeof e === 'number' ? 'it rejected the data' : String(e)
       const diag = this.log.filter((l) => /error|warn|fail|invalid|unsupported|corrupt/i.test(l)).slice(-3)
       throw new Error(`${this.label} decoder failed: ${detail}${diag.length ? ` [${diag.join('; ')}]` : ''}`, { cause: e })
     }
