@@ -39,7 +39,7 @@ function provenance(path: string, format: ScanFormat, notes: string[] = []): Ima
 
 const dicomLoader: ScanLoader = {
   name: 'dicom',
-  accepts: (path, head, isDir) => isDir || lowerName(path) === 'dicomdir' || isDicom(head) || /\.(dcm|dicom|ima)$/i.test(path),
+  accepts: (path, head, isDir) => isDir || lowerName(path) === 'dicomdir' || isDicom(head) || /\.(dcm|dicom|ima)(\.gz)?$/i.test(path),
   load: (path) => loadDicomPath(path)
 }
 

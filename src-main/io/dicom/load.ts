@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import * as zlib from 'node:zlib'
 import type { ImageScan } from '../scan.ts'
 import { DicomError } from './errors.ts'
 import { decodeDicom, type DecodeOptions, type DicomInstance } from './instance.ts'
@@ -107,7 +108,8 @@ function walk(root: string, notes: string[]): string[] {
       if (st.isDirectory()) visit(p, depth + 1)
       else if (st.isFile()) {
         const head = readHead(p)
-        if (head && looksLikeDicom(head)) out.push(p)
+        // Gzipped files are candidates by name; whether they hold DICOM is known after inflating.
+        if (head && (looksLikeDicom(head) || (isGzip(head) && /\.(dcm|dicom|ima)\.gz$/i.test(name)))) out.push(p)
         else nonDicom.push(path.relative(root, p))
       }
     }
@@ -153,10 +155,25 @@ function readBytes(file: string): Uint8Array {
   const st = statOrThrow(file)
   if (st.isDirectory()) throw new Error(`${file}: is a folder, not a file`)
   if (st.size > MAX_DICOM_BYTES) throw new DicomError('too-large', file, `file is ${st.size} bytes; the limit is ${MAX_DICOM_BYTES}`)
+  let bytes: Uint8Array
   try {
-    return fs.readFileSync(file)
+    bytes = fs.readFileSync(file)
   } catch (e) {
     throw new Error(`${file}: cannot read (${(e as Error).message})`, { cause: e })
+  }
+  return isGzip(bytes) ? gunzipDicom(bytes, file) : bytes
+}
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b
+}
+
+/** Gzipped DICOM (common in archives and Debian test data): inflate with the same size cap. */
+function gunzipDicom(bytes: Uint8Array, file: string): Uint8Array {
+  try {
+    return zlib.gunzipSync(bytes, { maxOutputLength: MAX_DICOM_BYTES })
+  } catch (e) {
+    throw new DicomError('corrupt', file, `cannot decompress gzip (${(e as Error).message})`)
   }
 }
 
