@@ -11,6 +11,8 @@ import { encodeNpy } from '../io/npy.ts'
 import { encodePng8 } from '../io/image.ts'
 import { writeFileAtomic, ensureDir } from '../io/atomic-write.ts'
 import { buildProblem, buildMeasuredProblem, type Problem } from '../pipeline/problem.ts'
+import { buildMulticoilProblem, simulateCoils } from '../pipeline/multicoil.ts'
+import type { MapsMethod } from '../pipeline/sensitivities.ts'
 import { METHODS } from '../methods/index.ts'
 import { RECONSTRUCT_SPEC, OptionError, resolveOptions, type ReconstructOptions, type Task } from '../schema/options.ts'
 import { VERSION } from '../version.ts'
@@ -38,12 +40,54 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
   const input = selectInput(scans, { series: opts.series, slice: opts.slice })
   const H = input.kind === 'image' ? input.reference.height : input.height
   const W = input.kind === 'image' ? input.reference.width : input.width
+  if (opts.coils > 1 && input.kind !== 'image') throw new OptionError('--coils simulates coils from an image; this input is k-space')
   const inputDescription = describeScan(input.scan)
   log(`input: ${opts.input} (${inputDescription}${scans.length > 1 ? `, series ${opts.series ?? 0} of ${scans.length}` : ''})`)
   for (const note of [...input.scan.provenance.notes, ...input.notes]) log(`  note: ${note}`)
 
   let problem: Problem
-  if (input.kind === 'measured') {
+  if (opts.maps === 'true' && !(input.kind === 'image' && opts.coils > 1)) {
+    throw new OptionError('--maps true is only meaningful for simulated coils (--coils N on an image input)')
+  }
+  if (input.kind === 'multicoil') {
+    if (task !== 'mri') throw new OptionError(`multi-coil k-space can only be reconstructed as MRI, not --task ${task}`)
+    if (input.measuredMask && opts.kspaceMask) throw new OptionError('measured undersampled k-space uses its own sampling mask; drop --kspace-mask')
+    if (opts.coils > 1) throw new OptionError('--coils simulates coils from an image; this input already has coils')
+    problem = buildMulticoilProblem({
+      kspace: input.kspace,
+      coils: input.coils,
+      height: H,
+      width: W,
+      measuredMask: input.measuredMask,
+      reference: input.reference,
+      pattern: opts.pattern,
+      acceleration: opts.acceleration,
+      centerFraction: opts.centerFraction,
+      kspaceMask: opts.kspaceMask ? loadMatchingMask(opts.kspaceMask, H, W) : undefined,
+      seed: opts.seed,
+      noise: opts.noise,
+      maps: opts.maps as MapsMethod
+    })
+  } else if (input.kind === 'image' && opts.coils > 1) {
+    if (task !== 'mri') throw new OptionError('--coils applies to MRI only')
+    const ref = input.reference
+    checkDynamicRange(ref, opts.input)
+    const sim = simulateCoils(ref, H, W, opts.coils)
+    problem = buildMulticoilProblem({
+      kspace: sim.kspace,
+      coils: opts.coils,
+      height: H,
+      width: W,
+      reference: cabs(ref),
+      pattern: opts.pattern,
+      acceleration: opts.acceleration,
+      centerFraction: opts.centerFraction,
+      kspaceMask: opts.kspaceMask ? loadMatchingMask(opts.kspaceMask, H, W) : undefined,
+      seed: opts.seed,
+      noise: opts.noise,
+      maps: opts.maps === 'true' ? { true: sim.maps } : (opts.maps as MapsMethod)
+    })
+  } else if (input.kind === 'measured') {
     if (task !== 'mri') throw new OptionError(`measured k-space can only be reconstructed as MRI, not --task ${task}`)
     if (opts.kspaceMask) throw new OptionError('measured undersampled k-space uses its own sampling mask; drop --kspace-mask')
     checkDynamicRange({ height: H, width: W, ...input.kspace }, opts.input)
@@ -135,7 +179,9 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
     input_notes: [...input.scan.provenance.notes, ...input.notes],
     series: opts.series ?? 0,
     slice: input.frame,
-    measured: input.kind === 'measured',
+    measured: input.kind === 'measured' || (input.kind === 'multicoil' && Boolean(input.measuredMask)),
+    coils: problem.coils ?? 1,
+    maps: (problem.coils ?? 1) > 1 ? opts.maps : null,
     task,
     description: problem.description,
     pattern: task === 'mri' ? (opts.kspaceMask ? 'file' : opts.pattern) : null,

@@ -2,7 +2,8 @@
  * Reconstruction methods behind one interface, so the CLI, the workers and the UI run any of
  * them the same way (the solver part of the physics / prior / solver split).
  */
-import { type CArray } from '../engine/complex.ts'
+import { cfromReal, type CArray } from '../engine/complex.ts'
+import { rssOfKspace } from '../pipeline/multicoil.ts'
 import { fistaTV } from '../engine/fista-tv.ts'
 import { pushPullFill } from '../engine/fill.ts'
 import { lipschitzConstant } from '../engine/linops/norm.ts'
@@ -43,6 +44,12 @@ export const zeroFilled: ReconMethod = {
   name: 'zero-filled',
   label: 'Zero-filled',
   run(problem) {
+    const C = problem.coils ?? 1
+    if (C > 1) {
+      // Multi-coil: root-sum-of-squares of the zero-filled coil images (the fastMRI baseline).
+      const params: MethodResult['params'] = { combination: 'root-sum-of-squares' }
+      return { image: cfromReal(rssOfKspace(problem.measurement, C, problem.height, problem.width)), params }
+    }
     // Aᴴy/‖A‖²: the inverse FFT of the zero-filled k-space for MRI (‖A‖ = 1), the observed
     // pixels for inpainting, and a correctly scaled back-projection for blur/downsampling.
     const L = lipschitz(problem)

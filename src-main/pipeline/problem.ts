@@ -39,6 +39,10 @@ export interface Problem {
   effectiveAcceleration?: number
   noiseStd: number
   description: string
+  /** Receive coils (1 unless a SENSE problem). */
+  coils?: number
+  /** Coil sensitivity maps used by the operator (coils × H × W), for display and reports. */
+  maps?: CArray
 }
 
 export function buildProblem(reference: ComplexImage, spec: ProblemSpec): Problem {
@@ -125,10 +129,12 @@ export function buildProblem(reference: ComplexImage, spec: ProblemSpec): Proble
  * scanner's thermal noise). Image-domain tasks on real images: real Gaussian noise of std σ on
  * the observed pixels, since a camera's noise has no imaginary part.
  */
-function addNoise(y: CArray, sigma: number, complex: boolean, mask: Problem['mask'], rng: Rng): void {
+export function addNoise(y: CArray, sigma: number, complex: boolean, mask: Problem['mask'], rng: Rng): void {
+  // The mask is H×W; multi-coil measurements repeat it per coil.
   const measured = (i: number): boolean => {
     if (!mask) return true
-    return mask.meaning === 'sampled' ? mask.data[i] !== 0 : mask.data[i] === 0
+    const m = mask.data[i % mask.data.length]
+    return mask.meaning === 'sampled' ? m !== 0 : m === 0
   }
   const s = complex ? sigma / Math.SQRT2 : sigma
   for (let i = 0; i < y.re.length; i++) {

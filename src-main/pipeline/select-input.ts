@@ -4,9 +4,10 @@
  * reference (we simulate undersampling from it) or a real undersampled measurement (we
  * reconstruct it as measured, without a reference).
  */
-import { cfromReal, type CArray, type ComplexImage } from '../engine/complex.ts'
+import { type CArray, type ComplexImage } from '../engine/complex.ts'
 import { ifft2c } from '../engine/fft.ts'
 import type { ImageScan, KspaceScan, Scan } from '../io/scan.ts'
+import { rssOfKspace } from './multicoil.ts'
 
 export interface SelectOptions {
   /** Index into the list of series/scans (default 0). */
@@ -31,6 +32,22 @@ export type ReconInput =
       mask: Uint8Array
       height: number
       width: number
+      scan: KspaceScan
+      frame: number
+      scaling: string
+      notes: string[]
+    }
+  | {
+      kind: 'multicoil'
+      /** Centred k-space, coils × H × W (all of it; sampling is applied by the problem). */
+      kspace: CArray
+      coils: number
+      height: number
+      width: number
+      /** Real undersampled data: its own mask. Absent for fully sampled data. */
+      measuredMask?: Uint8Array
+      /** Root-sum-of-squares of the fully sampled coil images. */
+      reference?: Float64Array
       scan: KspaceScan
       frame: number
       scaling: string
@@ -108,31 +125,24 @@ function fromKspace(scan: KspaceScan, slice: number | undefined): ReconInput {
     const off = (frame * coils + c) * plane
     return { re: Float64Array.from(scan.re.subarray(off, off + plane)), im: Float64Array.from(scan.im.subarray(off, off + plane)) }
   }
-  if (scan.looksUndersampled) {
-    if (coils > 1) {
-      throw new Error(
-        `${scan.provenance.path}: undersampled ${coils}-coil k-space needs coil sensitivities (SENSE), which this version does not estimate yet; ` +
-          'use `recon-studio inspect` or convert it to a zero-filled image'
-      )
+  if (coils > 1) {
+    const off = frame * coils * plane
+    const kspace = { re: Float64Array.from(scan.re.subarray(off, off + coils * plane)), im: Float64Array.from(scan.im.subarray(off, off + coils * plane)) }
+    if (scan.looksUndersampled) {
+      notes.push(`measured ${coils}-coil k-space, ${(100 * scan.sampledFraction).toFixed(1)} % sampled: SENSE with estimated coil maps; no reference, data-consistency residuals instead of PSNR`)
+      return { kind: 'multicoil', kspace, coils, height: H, width: W, measuredMask: scan.mask, scan, frame, scaling: 'stored k-space values', notes }
     }
+    notes.push(`fully sampled ${coils}-coil k-space: the root-sum-of-squares image is the reference, undersampling is simulated on every coil`)
+    const reference = rssOfKspace(kspace, coils, H, W)
+    return { kind: 'multicoil', kspace, coils, height: H, width: W, reference, scan, frame, scaling: 'root-sum-of-squares of the coil images', notes }
+  }
+  if (scan.looksUndersampled) {
     notes.push(`measured k-space, ${(100 * scan.sampledFraction).toFixed(1)} % sampled: no reference, data-consistency residuals instead of PSNR`)
     return { kind: 'measured', kspace: coil(0), mask: scan.mask, height: H, width: W, scan, frame, scaling: 'stored k-space values', notes }
   }
-  if (coils === 1) {
-    const x = coil(0)
-    ifft2c(x, [H, W])
-    notes.push('fully sampled k-space: its inverse FFT is the reference, undersampling is simulated')
-    return { kind: 'image', reference: { height: H, width: W, re: x.re, im: x.im }, scan, frame, scaling: 'inverse FFT of the k-space', notes }
-  }
-  // Fully sampled multi-coil: the root-sum-of-squares image is the usual reference (fastMRI).
-  const rss = new Float64Array(plane)
-  for (let c = 0; c < coils; c++) {
-    const x = coil(c)
-    ifft2c(x, [H, W])
-    for (let i = 0; i < plane; i++) rss[i] += x.re[i] * x.re[i] + x.im[i] * x.im[i]
-  }
-  for (let i = 0; i < plane; i++) rss[i] = Math.sqrt(rss[i])
-  notes.push(`fully sampled ${coils}-coil k-space: the root-sum-of-squares image is the reference, undersampling is simulated single-coil`)
-  const ref = cfromReal(rss)
-  return { kind: 'image', reference: { height: H, width: W, re: ref.re, im: ref.im }, scan, frame, scaling: 'root-sum-of-squares of the coil images', notes }
+  const x = coil(0)
+  ifft2c(x, [H, W])
+  notes.push('fully sampled k-space: its inverse FFT is the reference, undersampling is simulated')
+  return { kind: 'image', reference: { height: H, width: W, re: x.re, im: x.im }, scan, frame, scaling: 'inverse FFT of the k-space', notes }
 }
+

@@ -12,6 +12,9 @@ export type Task = (typeof TASKS)[number]
 export const METHOD_NAMES = ['zero-filled', 'fista-tv'] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 
+export const MAPS_OPTIONS = ['espirit', 'simple', 'true'] as const
+export type MapsOption = (typeof MAPS_OPTIONS)[number]
+
 export const DOMAINS = ['image', 'kspace'] as const
 export type Domain = (typeof DOMAINS)[number]
 
@@ -30,6 +33,8 @@ export interface ReconstructOptions {
   blurSigma: number
   factor: number
   noise: number
+  coils: number
+  maps: MapsOption
   methods: MethodName[]
   lambda: number
   iterations: number
@@ -77,6 +82,8 @@ export const RECONSTRUCT_SPEC: OptionSpec[] = [
   { key: 'blurSigma', kind: 'number', default: 2, min: 0.1, max: 50, help: 'Gaussian blur σ in pixels (blur)' },
   { key: 'factor', kind: 'integer', default: 2, min: 1, max: 32, help: 'downsampling factor (downsample)' },
   { key: 'noise', kind: 'number', default: 0, min: 0, max: 10, help: 'measurement noise σ relative to max |reference|' },
+  { key: 'coils', kind: 'integer', default: 1, min: 1, max: 32, help: 'simulate this many receive coils (synthetic sensitivities) from an image input (mri)' },
+  { key: 'maps', kind: 'enum', values: MAPS_OPTIONS, default: 'espirit', help: 'coil sensitivities for multi-coil data: ESPIRiT, a simple low-resolution estimate, or the true synthetic maps (simulations only)' },
   { key: 'methods', kind: 'list', values: METHOD_NAMES, default: ['zero-filled', 'fista-tv'], help: 'comma-separated methods' },
   { key: 'lambda', kind: 'number', default: FISTA_TV_DEFAULTS.lambda, min: 0, max: 100, help: 'FISTA-TV λ relative to the data scale' },
   { key: 'iterations', kind: 'integer', default: FISTA_TV_DEFAULTS.maxIterations, min: 1, max: 100000, help: 'FISTA-TV iteration cap' },

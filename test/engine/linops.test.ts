@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
   chain, compose, fourier, sampling, pixelMask, gaussianBlur, downsample, operatorNorm, powerIterationNorm, scaled, identity,
-  undersampledFourier,
+  undersampledFourier, sense,
   type LinearOperator
 } from '../../src-main/engine/linops/index.ts'
 import { cdot, shapeSize } from '../../src-main/engine/complex.ts'
@@ -95,4 +95,32 @@ test('shape mismatches give clear errors', () => {
   assert.throws(() => sampling([8, 8], new Uint8Array(10)), /mask has 10 values/)
   assert.throws(() => downsample(4, 4, 5), /larger than the image/)
   assert.throws(() => gaussianBlur(8, 8, -1), /sigma must be a positive/)
+})
+
+test('SENSE: adjoint identity, coil broadcast, and the declared norm bound', () => {
+  const C = 4, H = 20, W = 18
+  const maps = randomComplex(C * H * W, 21)
+  const mask = randomMask(H * W, 0.35, 22)
+  const A = sense(maps, [C, H, W], mask)
+  assertAdjoint(A, 23)
+  // Each coil equals the single-coil undersampled FFT of S_c·x.
+  const x = randomComplex(H * W, 24)
+  const y = A.forward(x)
+  for (let c = 0; c < C; c++) {
+    const sx = { re: new Float64Array(H * W), im: new Float64Array(H * W) }
+    for (let i = 0; i < H * W; i++) {
+      const a = maps.re[c * H * W + i], b = maps.im[c * H * W + i]
+      sx.re[i] = a * x.re[i] - b * x.im[i]
+      sx.im[i] = a * x.im[i] + b * x.re[i]
+    }
+    const yc = undersampledFourier([H, W], mask).forward(sx)
+    for (let i = 0; i < H * W; i++) assert.ok(Math.abs(yc.re[i] - y.re[c * H * W + i]) < 1e-12 && Math.abs(yc.im[i] - y.im[c * H * W + i]) < 1e-12)
+  }
+  const p = powerIterationNorm(A, { iterations: 300, tolerance: 1e-10 })
+  assert.ok(p <= A.normBound! * (1 + 1e-9), `power iteration ${p} exceeds the bound ${A.normBound}`)
+  // With full sampling the bound is attained.
+  const full = sense(maps, [C, H, W], new Uint8Array(H * W).fill(1))
+  const pf = powerIterationNorm(full, { iterations: 2000, tolerance: 1e-12 })
+  assert.ok(Math.abs(pf - full.normBound!) < 1e-3 * full.normBound!, `full sampling: ${pf} vs ${full.normBound}`)
+  assert.throws(() => sense(maps, [C, H, W], new Uint8Array(5)), /mask has 5 values/)
 })

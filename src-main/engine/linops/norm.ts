@@ -43,10 +43,14 @@ export function powerIterationNorm(op: LinearOperator, options: PowerIterationOp
 }
 
 /**
- * L = ‖A‖² for gradient steps: exact when the operator declares its norm; otherwise the power
+ * L = ‖A‖² for gradient steps: exact when the operator declares its norm, its square bound when
+ * it declares one; otherwise the power
  * iteration estimate (which approaches from below) with a 2 % margin, so the step 1/L never
  * exceeds the stable one.
  */
 export function lipschitzConstant(op: LinearOperator): number {
-  return op.norm !== undefined ? op.norm ** 2 : 1.02 * powerIterationNorm(op) ** 2
+  if (op.norm !== undefined) return op.norm ** 2
+  // A declared bound gives a step no larger than the stable one, without 50 applications of AᴴA.
+  if (op.normBound !== undefined) return op.normBound ** 2
+  return 1.02 * powerIterationNorm(op) ** 2
 }

@@ -13,6 +13,8 @@ export interface LinearOperator {
   readonly codomain: Shape
   /** ‖A‖₂ when known exactly (e.g. 1 for a masked unitary FFT); saves the power iteration. */
   readonly norm?: number
+  /** An upper bound on ‖A‖₂ when the exact value is costly (SENSE: √max Σ|S_c|²). */
+  readonly normBound?: number
   /**
    * y = A x. Never modifies x. Operators on hot paths may write into `out` (same length as
    * the codomain, not aliasing x) instead of allocating; callers must use the return value.
