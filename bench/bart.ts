@@ -89,3 +89,20 @@ export function bartPoisson(height: number, width: number, accY: number, accZ: n
     rmSync(dir, { recursive: true, force: true })
   }
 }
+
+/** `bart ecalib -m 1` then `bart pics -R T:3:0:λ` on coils×H×W k-space (BART dims [W, H, 1, C]); timed separately. */
+export function bartMulticoil(k: CArray, coils: number, height: number, width: number, lambda: number): { image: CArray; ecalib: number; pics: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'recon-bart-'))
+  try {
+    writeCfl(join(dir, 'k'), [width, height, 1, coils], k)
+    let t0 = performance.now()
+    bart(['ecalib', '-m', '1', 'k', 's'], dir)
+    const ecalib = (performance.now() - t0) / 1000
+    t0 = performance.now()
+    bart(['pics', '-S', '-R', `T:3:0:${lambda}`, 'k', 's', 'x'], dir)
+    const pics = (performance.now() - t0) / 1000
+    return { image: readCfl(join(dir, 'x')).data, ecalib, pics }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

@@ -10,12 +10,15 @@ import { cpus } from 'node:os'
 import { dirname } from 'node:path'
 import { cabs, cfromReal, type CArray } from '../src-main/engine/complex.ts'
 import { fft2c, getPlan } from '../src-main/engine/fft.ts'
-import { undersampledFourier } from '../src-main/engine/linops/index.ts'
+import { sense, undersampledFourier } from '../src-main/engine/linops/index.ts'
 import { generatePattern } from '../src-main/engine/patterns/index.ts'
 import { fistaTV, FISTA_TV_DEFAULTS } from '../src-main/engine/fista-tv.ts'
 import { psnr, ssim } from '../src-main/engine/metrics.ts'
 import { Rng } from '../src-main/engine/rng.ts'
-import { bartAvailable, bartPicsTV, bartVersion } from './bart.ts'
+import { bartAvailable, bartMulticoil, bartPicsTV, bartVersion } from './bart.ts'
+import { loadKspace } from '../src-main/io/kspace/index.ts'
+import { espirit } from '../src-main/engine/coils/espirit.ts'
+import { simpleSensitivities } from '../src-main/engine/coils/simple.ts'
 import { colinAvailable, colinSlice, SHARED_DATA } from './datasets.ts'
 import { loadScans } from '../src-main/io/load-scan.ts'
 import { describeScan } from '../src-main/io/scan.ts'
@@ -191,6 +194,36 @@ async function benchLoading(): Promise<void> {
   }
 }
 
+async function benchMulticoil(): Promise<void> {
+  const path = `${SHARED_DATA}/kspace/bart-workshop-brain-8coil/ksp.cfl`
+  if (!existsSync(path)) {
+    rows.push({ section: 'Multi-coil (230×180×8)', case: 'BART workshop brain', value: 'skipped', compare: 'shared data not found' })
+    return
+  }
+  const scan = await loadKspace(path)
+  const k = { re: Float64Array.from(scan.re), im: Float64Array.from(scan.im) }
+  const shape: [number, number, number] = [scan.coils, scan.rows, scan.columns]
+  const tE = timeIt(() => espirit(k, shape), quick ? 1 : 3, 1)
+  const tS = timeIt(() => simpleSensitivities(k, shape), quick ? 3 : 7, 1)
+  let bartEcalib = 'BART not installed'
+  let bartPics = 'BART not installed'
+  if (bartAvailable()) {
+    const r = bartMulticoil(k, scan.coils, scan.rows, scan.columns, 0.01)
+    bartEcalib = `bart ecalib ${r.ecalib.toFixed(2)} s`
+    bartPics = `bart pics -R T ${r.pics.toFixed(2)} s (default iterations)`
+  }
+  rows.push({ section: 'Multi-coil (230×180×8, BART workshop brain)', case: 'ESPIRiT sensitivities', value: `${tE.toFixed(2)} s`, compare: bartEcalib })
+  rows.push({ section: 'Multi-coil (230×180×8, BART workshop brain)', case: 'low-resolution sensitivities', value: `${(tS * 1000).toFixed(0)} ms` })
+  const maps = espirit(k, shape).maps
+  const A = sense(maps, shape, scan.mask)
+  const y = { re: k.re.slice(), im: k.im.slice() }
+  let its = 0
+  const t = timeIt(() => {
+    its = fistaTV(A, y, {}).iterations
+  }, quick ? 1 : 2, 0)
+  rows.push({ section: 'Multi-coil (230×180×8, BART workshop brain)', case: 'FISTA-TV on SENSE (default settings)', value: `${t.toFixed(2)} s (${its} it.)`, compare: bartPics })
+}
+
 function printTable(): void {
   const cpu = cpus()
   console.log(`\nrecon-studio bench — ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, Node ${process.version}${bartAvailable() ? `, ${bartVersion()}` : ''}\n`)
@@ -208,6 +241,7 @@ benchFft()
 benchPatterns()
 benchMetrics()
 benchFista()
+await benchMulticoil()
 printTable()
 mkdirSync(dirname(outFile), { recursive: true })
 writeFileSync(outFile, JSON.stringify({ date: new Date().toISOString(), rows }, null, 2))

@@ -10,17 +10,14 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { cabs, cfromReal, type CArray } from '../src-main/engine/complex.ts'
 import { fistaTV } from '../src-main/engine/fista-tv.ts'
 import { psnr } from '../src-main/engine/metrics.ts'
 import { encodePng8 } from '../src-main/io/image.ts'
-import { readCfl, writeCfl } from '../src-main/io/cfl.ts'
+import { readCfl } from '../src-main/io/cfl.ts'
 import { loadKspace } from '../src-main/io/kspace/index.ts'
 import { buildMulticoilProblem, simulateCoils } from '../src-main/pipeline/multicoil.ts'
-import { bartAvailable, bartVersion } from './bart.ts'
+import { bartAvailable, bartMulticoil, bartVersion } from './bart.ts'
 import { colinAvailable, colinSlice, SHARED_DATA } from './datasets.ts'
 
 const args = process.argv.slice(2)
@@ -53,24 +50,9 @@ function nmseScaled(ours: CArray, ref: CArray): { complex: number; magnitude: nu
   return { complex: e / rr, magnitude: em / mr.reduce((a, v) => a + v * v, 0) }
 }
 
-function bart(args: string[], cwd: string): void {
-  const r = spawnSync('bart', args, { cwd, encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`bart ${args.join(' ')}: ${r.stderr}`)
-}
-
-/** BART ecalib + pics -R T on coils×H×W k-space (our layout; BART dims [W, H, 1, C]). */
 function bartPicsMulticoil(k: CArray, C: number, H: number, W: number, lambda: number): { image: CArray; seconds: number } {
-  const dir = mkdtempSync(join(tmpdir(), 'recon-bart-mc-'))
-  try {
-    writeCfl(join(dir, 'k'), [W, H, 1, C], k)
-    const t0 = performance.now()
-    bart(['ecalib', '-m', '1', 'k', 's'], dir)
-    bart(['pics', '-S', '-R', `T:3:0:${lambda}`, 'k', 's', 'x'], dir)
-    const seconds = (performance.now() - t0) / 1000
-    return { image: readCfl(join(dir, 'x')).data, seconds }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  const r = bartMulticoil(k, C, H, W, lambda)
+  return { image: r.image, seconds: r.ecalib + r.pics }
 }
 
 function side(name: string, images: Float64Array[], H: number, W: number): void {
