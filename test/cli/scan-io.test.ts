@@ -128,6 +128,6 @@ test('raw k-space: fully sampled is a reference, undersampled is reconstructed a
   assert.ok(zf.dc_residual < 1e-6, 'zero-filling keeps the measured samples exactly')
   assert.ok(tv.dc_residual > 0 && tv.dc_residual < 0.1, `FISTA-TV stays close to the data (${tv.dc_residual})`)
 
-  assertCliError(await runCli(['reconstruct', SIGPY, '--domain', 'kspace', '--out', path.join(dir, 'x')]), 1, /8-coil k-space needs coil sensitivities/)
+  assertCliError(await runCli(['reconstruct', SIGPY, '--domain', 'kspace', '--task', 'inpaint', '--out', path.join(dir, 'x')]), 2, /multi-coil k-space can only be reconstructed as MRI/)
   assertCliError(await runCli(['reconstruct', one, '--domain', 'kspace', '--task', 'blur', '--out', path.join(dir, 'y')]), 2, /measured k-space can only be reconstructed as MRI/)
 })
