@@ -9,10 +9,10 @@ import { cfromReal, type CArray } from '../engine/complex.ts'
 import { fft2c, ifft2c } from '../engine/fft.ts'
 import { Rng } from '../engine/rng.ts'
 import { sense } from '../engine/linops/index.ts'
-import { generatePattern, effectiveAcceleration, type PatternName, type SamplingPattern } from '../engine/patterns/index.ts'
+import { effectiveAcceleration, type PatternName, type SamplingPattern } from '../engine/patterns/index.ts'
 import { syntheticSensitivities } from '../engine/coils/synthetic-maps.ts'
 import { estimateSensitivities, type MapsMethod } from './sensitivities.ts'
-import { addNoise, type Problem } from './problem.ts'
+import { addNoise, kspaceSampling, type Problem } from './problem.ts'
 
 export interface MulticoilSpec {
   /** Centred k-space, coils × H × W. */
@@ -66,27 +66,19 @@ export function buildMulticoilProblem(spec: MulticoilSpec): Problem {
   let sampled: Uint8Array
   let pattern: SamplingPattern | undefined
   let description: string
+  let eff: number
   if (spec.measuredMask) {
     sampled = spec.measuredMask
+    eff = effectiveAcceleration(sampled)
     description = `MRI, measured ${C}-coil k-space with its own mask`
-  } else if (spec.kspaceMask) {
-    sampled = spec.kspaceMask
-    description = `MRI, ${C} coils, given k-space mask`
   } else {
-    pattern = generatePattern({
-      pattern: spec.pattern ?? 'poisson',
-      height: H,
-      width: W,
-      acceleration: spec.acceleration ?? 4,
-      centerFraction: spec.centerFraction,
-      seed: spec.seed
-    })
-    sampled = pattern.mask
-    description = `MRI, ${C} coils, ${pattern.description}`
+    const k = kspaceSampling(spec, H, W)
+    sampled = k.mask
+    pattern = k.pattern
+    eff = k.effectiveAcceleration
+    description = `MRI, ${C} coils, ${k.description}`
   }
-  const eff = effectiveAcceleration(sampled)
   if (!Number.isFinite(eff)) throw new Error('the k-space mask samples nothing')
-  if (!spec.measuredMask && !pattern) description += `, ${eff.toFixed(2)}× effective`
 
   const measurement = { re: new Float64Array(C * plane), im: new Float64Array(C * plane) }
   for (let c = 0; c < C; c++) {

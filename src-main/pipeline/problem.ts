@@ -60,26 +60,11 @@ export function buildProblem(reference: ComplexImage, spec: ProblemSpec): Proble
   let description: string
   switch (spec.task) {
     case 'mri': {
-      let sampled: Uint8Array
-      if (spec.kspaceMask) {
-        if (spec.kspaceMask.length !== H * W) throw new Error(`the k-space mask does not match the image size ${H}×${W}`)
-        sampled = spec.kspaceMask
-        effAcc = effectiveAcceleration(sampled)
-        if (!Number.isFinite(effAcc)) throw new Error('the k-space mask samples nothing')
-        description = `MRI, given k-space mask, ${effAcc.toFixed(2)}× effective`
-      } else {
-        pattern = generatePattern({
-          pattern: spec.pattern ?? 'poisson',
-          height: H,
-          width: W,
-          acceleration: spec.acceleration ?? 4,
-          centerFraction: spec.centerFraction,
-          seed: spec.seed
-        })
-        sampled = pattern.mask
-        effAcc = pattern.effectiveAcceleration
-        description = `MRI, ${pattern.description}`
-      }
+      const k = kspaceSampling(spec, H, W)
+      const sampled = k.mask
+      pattern = k.pattern
+      effAcc = k.effectiveAcceleration
+      description = `MRI, ${k.description}`
       operator = undersampledFourier([H, W], sampled)
       mask = { data: sampled, meaning: 'sampled' }
       break
@@ -172,4 +157,30 @@ export function buildMeasuredProblem(kspace: CArray, mask: Uint8Array, height: n
     noiseStd: 0,
     description: `MRI, measured k-space with its own mask, ${eff.toFixed(2)}× effective`
   }
+}
+
+/**
+ * The k-space sampling of an MRI problem: the given mask, or a generated pattern. Shared by
+ * single- and multi-coil problems so both undersample identically for the same options.
+ */
+export function kspaceSampling(
+  spec: { kspaceMask?: Uint8Array; pattern?: PatternName; acceleration?: number; centerFraction?: number; seed: number },
+  H: number,
+  W: number
+): { mask: Uint8Array; pattern?: SamplingPattern; effectiveAcceleration: number; description: string } {
+  if (spec.kspaceMask) {
+    if (spec.kspaceMask.length !== H * W) throw new Error(`the k-space mask does not match the image size ${H}×${W}`)
+    const eff = effectiveAcceleration(spec.kspaceMask)
+    if (!Number.isFinite(eff)) throw new Error('the k-space mask samples nothing')
+    return { mask: spec.kspaceMask, effectiveAcceleration: eff, description: `given k-space mask, ${eff.toFixed(2)}× effective` }
+  }
+  const pattern = generatePattern({
+    pattern: spec.pattern ?? 'poisson',
+    height: H,
+    width: W,
+    acceleration: spec.acceleration ?? 4,
+    centerFraction: spec.centerFraction,
+    seed: spec.seed
+  })
+  return { mask: pattern.mask, pattern, effectiveAcceleration: pattern.effectiveAcceleration, description: pattern.description }
 }

@@ -9,7 +9,7 @@
  * applies to k-space and to coil images alike (it commutes with the FFT).
  */
 import type { CArray } from '../complex.ts'
-import { eigHermitian } from './linalg.ts'
+import { coilCovariance, eigHermitian } from './linalg.ts'
 
 export interface CoilCompression {
   coils: number
@@ -34,25 +34,7 @@ export function coilCompression(samples: CArray, coils: number, options: CoilCom
   const C = coils
   const n = samples.re.length / C
   if (!Number.isInteger(C) || C < 1 || !Number.isInteger(n)) throw new Error(`coilCompression: ${samples.re.length} values are not ${coils} coils × n`)
-  const covRe = new Float64Array(C * C)
-  const covIm = new Float64Array(C * C)
-  for (let a = 0; a < C; a++) {
-    for (let b = 0; b <= a; b++) {
-      let sr = 0
-      let si = 0
-      for (let i = 0; i < n; i++) {
-        const ar = samples.re[a * n + i], ai = samples.im[a * n + i]
-        const br = samples.re[b * n + i], bi = samples.im[b * n + i]
-        sr += ar * br + ai * bi
-        si += ai * br - ar * bi
-      }
-      covRe[a * C + b] = sr
-      covIm[a * C + b] = si
-      covRe[b * C + a] = sr
-      covIm[b * C + a] = -si
-    }
-  }
-  const eig = eigHermitian({ re: covRe, im: covIm }, C)
+  const eig = eigHermitian(coilCovariance(samples, C), C)
   const eigenvalues = eig.values.map((v) => Math.max(v, 0))
   const total = eigenvalues.reduce((s, v) => s + v, 0)
   if (!(total > 0)) throw new Error('coilCompression: the samples hold no signal')

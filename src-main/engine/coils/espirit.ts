@@ -47,7 +47,7 @@ import type { CArray } from '../complex.ts'
 import { ifft2c } from '../fft.ts'
 import { throwIfCancelled, type RunControl } from '../progress.ts'
 import { checkShape, DEFAULT_MAX_CALIBRATION, extractCalibration, type CalibrationRegion } from './calibration.ts'
-import { eigHermitian, HermitianEigenSolver, svdViaGram } from './linalg.ts'
+import { coilCovariance, eigHermitian, HermitianEigenSolver, svdViaGram } from './linalg.ts'
 
 export interface EspiritOptions {
   /** Largest calibration region to use, rows × columns (BART -r; default 24×24). */
@@ -244,26 +244,7 @@ function imageOperator(v: CArray, N: number, kept: number, C: number, k: number,
 
 /** Dominant eigenvector u of Σ_k y(k) y(k)ᴴ over the calibration samples (C×n data). */
 function principalComponent(data: CArray, C: number): CArray {
-  const n = data.re.length / C
-  const covRe = new Float64Array(C * C)
-  const covIm = new Float64Array(C * C)
-  for (let a = 0; a < C; a++) {
-    for (let b = 0; b <= a; b++) {
-      let sr = 0
-      let si = 0
-      for (let i = 0; i < n; i++) {
-        const ar = data.re[a * n + i], ai = data.im[a * n + i]
-        const br = data.re[b * n + i], bi = data.im[b * n + i]
-        sr += ar * br + ai * bi
-        si += ai * br - ar * bi
-      }
-      covRe[a * C + b] = sr
-      covIm[a * C + b] = si
-      covRe[b * C + a] = sr
-      covIm[b * C + a] = -si
-    }
-  }
-  const eig = eigHermitian({ re: covRe, im: covIm }, C)
+  const eig = eigHermitian(coilCovariance(data, C), C)
   // An eigenvector's own phase is arbitrary (BART's is whatever LAPACK returns); fix it so that
   // the largest entry is real and positive, which makes the maps' global phase reproducible.
   let big = 0

@@ -377,3 +377,27 @@ export function svdViaGram(a: CArray, m: number, n: number): GramSvd {
   for (let j = 0; j < n; j++) singularValues[j] = Math.sqrt(Math.max(eig.values[j], 0))
   return { singularValues, v: eig.vectors }
 }
+
+/** C×C coil covariance Σ_i y_c(i)·conj(y_d(i)) of data laid out coils × n (Hermitian). */
+export function coilCovariance(data: CArray, C: number): CArray {
+  const n = data.re.length / C
+  const covRe = new Float64Array(C * C)
+  const covIm = new Float64Array(C * C)
+  for (let a = 0; a < C; a++) {
+    for (let b = 0; b <= a; b++) {
+      let sr = 0
+      let si = 0
+      for (let i = 0; i < n; i++) {
+        const ar = data.re[a * n + i], ai = data.im[a * n + i]
+        const br = data.re[b * n + i], bi = data.im[b * n + i]
+        sr += ar * br + ai * bi
+        si += ai * br - ar * bi
+      }
+      covRe[a * C + b] = sr
+      covIm[a * C + b] = si
+      covRe[b * C + a] = sr
+      covIm[b * C + a] = -si
+    }
+  }
+  return { re: covRe, im: covIm }
+}
