@@ -66,7 +66,8 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
       kspaceMask: opts.kspaceMask ? loadMatchingMask(opts.kspaceMask, H, W) : undefined,
       seed: opts.seed,
       noise: opts.noise,
-      maps: opts.maps as MapsMethod
+      maps: opts.maps as MapsMethod,
+      virtualCoils: opts.virtualCoils
     })
   } else if (input.kind === 'image' && opts.coils > 1) {
     if (task !== 'mri') throw new OptionError('--coils applies to MRI only')
@@ -85,7 +86,8 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
       kspaceMask: opts.kspaceMask ? loadMatchingMask(opts.kspaceMask, H, W) : undefined,
       seed: opts.seed,
       noise: opts.noise,
-      maps: opts.maps === 'true' ? { true: sim.maps } : (opts.maps as MapsMethod)
+      maps: opts.maps === 'true' ? { true: sim.maps } : (opts.maps as MapsMethod),
+      virtualCoils: opts.virtualCoils
     })
   } else if (input.kind === 'measured') {
     if (task !== 'mri') throw new OptionError(`measured k-space can only be reconstructed as MRI, not --task ${task}`)

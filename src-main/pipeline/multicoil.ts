@@ -11,6 +11,7 @@ import { Rng } from '../engine/rng.ts'
 import { sense } from '../engine/linops/index.ts'
 import { effectiveAcceleration, type PatternName, type SamplingPattern } from '../engine/patterns/index.ts'
 import { syntheticSensitivities } from '../engine/coils/synthetic-maps.ts'
+import { coilCompression, compressCoils } from '../engine/coils/compress.ts'
 import { estimateSensitivities, type MapsMethod } from './sensitivities.ts'
 import { addNoise, kspaceSampling, type Problem } from './problem.ts'
 
@@ -31,6 +32,8 @@ export interface MulticoilSpec {
   seed: number
   noise: number
   maps: MapsMethod | { true: CArray }
+  /** Compress to this many virtual coils (SVD) before estimating maps; fewer FFTs per iteration. */
+  virtualCoils?: number
 }
 
 /** Multi-coil k-space of x seen through synthetic coils: F(S_c·x) for every coil. */
@@ -97,12 +100,23 @@ export function buildMulticoilProblem(spec: MulticoilSpec): Problem {
     addNoise(measurement, noiseStd, true, { data: sampled, meaning: 'sampled' }, new Rng((Math.imul(spec.seed, 2654435761) + 17) | 0))
     description += `, noise σ = ${spec.noise} × max`
   }
+  let coilsUsed = C
+  let data: CArray = measurement
+  if (spec.virtualCoils !== undefined && spec.virtualCoils < C) {
+    if (typeof spec.maps === 'object') throw new Error('coil compression cannot be combined with the true synthetic maps')
+    // Fitted on the measured samples; the compression is unitary per sample, so the mask and
+    // the noise statistics carry over to the virtual coils.
+    const cc = coilCompression(measurement, C, { virtualCoils: spec.virtualCoils })
+    data = compressCoils(measurement, cc)
+    coilsUsed = cc.virtualCoils
+    description += `, compressed to ${coilsUsed} virtual coils (${(100 * cc.energyKept).toFixed(1)} % energy)`
+  }
   let maps: CArray
   if (typeof spec.maps === 'object') {
     maps = spec.maps.true
     description += ', true coil maps'
   } else {
-    const est = estimateSensitivities(measurement, [C, H, W], spec.maps)
+    const est = estimateSensitivities(data, [coilsUsed, H, W], spec.maps)
     maps = est.maps
     description += `, ${est.description}`
   }
@@ -111,8 +125,8 @@ export function buildMulticoilProblem(spec: MulticoilSpec): Problem {
     task: 'mri',
     height: H,
     width: W,
-    operator: sense(maps, [C, H, W], sampled),
-    measurement,
+    operator: sense(maps, [coilsUsed, H, W], sampled),
+    measurement: data,
     reference: reference ? { height: H, width: W, ...cfromReal(reference) } : undefined,
     referenceMagnitude: reference ? Float64Array.from(reference) : undefined,
     mask: { data: sampled, meaning: 'sampled' },
@@ -120,7 +134,7 @@ export function buildMulticoilProblem(spec: MulticoilSpec): Problem {
     effectiveAcceleration: eff,
     noiseStd,
     description,
-    coils: C,
+    coils: coilsUsed,
     maps
   }
 }

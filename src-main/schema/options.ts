@@ -35,6 +35,7 @@ export interface ReconstructOptions {
   noise: number
   coils: number
   maps: MapsOption
+  virtualCoils?: number
   methods: MethodName[]
   lambda: number
   iterations: number
@@ -83,6 +84,7 @@ export const RECONSTRUCT_SPEC: OptionSpec[] = [
   { key: 'factor', kind: 'integer', default: 2, min: 1, max: 32, help: 'downsampling factor (downsample)' },
   { key: 'noise', kind: 'number', default: 0, min: 0, max: 10, help: 'measurement noise σ relative to max |reference|' },
   { key: 'coils', kind: 'integer', default: 1, min: 1, max: 32, help: 'simulate this many receive coils (synthetic sensitivities) from an image input (mri)' },
+  { key: 'virtualCoils', kind: 'integer', min: 1, max: 64, help: 'compress multi-coil data to this many virtual coils (SVD) for speed' },
   { key: 'maps', kind: 'enum', values: MAPS_OPTIONS, default: 'espirit', help: 'coil sensitivities for multi-coil data: ESPIRiT, a simple low-resolution estimate, or the true synthetic maps (simulations only)' },
   { key: 'methods', kind: 'list', values: METHOD_NAMES, default: ['zero-filled', 'fista-tv'], help: 'comma-separated methods' },
   { key: 'lambda', kind: 'number', default: FISTA_TV_DEFAULTS.lambda, min: 0, max: 100, help: 'FISTA-TV λ relative to the data scale' },

@@ -31,6 +31,20 @@ test('real undersampled 8-coil k-space: SENSE with ESPIRiT maps, no reference, c
   const centre = d[115 * 180 + 90]
   const corner = d[3 * 180 + 3]
   assert.ok(centre > 5 * corner, `centre ${centre} vs corner ${corner}`)
+
+  // Four virtual coils (SVD compression, ≈98 % of the energy): nearly the same image, in less time.
+  const out4 = path.join(tempDir(), 'r4')
+  assertOk(await runCli(['reconstruct', BART, '--iterations', '15', '--virtual-coils', '4', '--out', out4]))
+  const r4 = readReport(out4) as unknown as MReport
+  assert.match(r4.description, /compressed to 4 virtual coils \(9\d\.\d % energy\)/)
+  const d4 = readNpy(path.join(out4, 'fista-tv.npy')).data as Float32Array
+  let num = 0
+  let den = 0
+  for (let i = 0; i < d.length; i++) {
+    num += (d4[i] - d[i]) ** 2
+    den += d[i] ** 2
+  }
+  assert.ok(num / den < 0.01, `NMSE between 4 virtual and 8 physical coils: ${num / den}`)
 })
 
 const COLIN = path.join(DATA, 'mri-volumes', 'colin27', 'ch2.nii.gz')
