@@ -1,0 +1,158 @@
+/**
+ * Diffusion posterior sampling (DPS; Chung, Kim, Mccann, Klasky & Ye, ICLR 2023; the
+ * textbook's Algorithm 7.1) for y = A x + n with any denoiser.
+ *
+ * The intractable likelihood p(y | x_t) is approximated by p(y | x̂₀) at the denoised estimate
+ * x̂₀ = D(x_t, σ_t), so the guidance is the gradient of the data misfit through the denoiser:
+ *   g = ∇_{x_t} ‖y − A D(x_t)‖² = −2 J_Dᵀ Re Aᴴ(y − A x̂₀),
+ * exact through `denoiseVjp` (finite differences otherwise, with a warning). Each step is
+ *   x̂₀ = D(x_t, σ_t);  x' = Step(x_t, x̂₀; σ_t → σ_{t+1});  x_{t+1} = x' − ζ_t·g,
+ * with Step one of the first-order solvers of solvers.ts ('ancestral', the VE analogue of the
+ * DDPM sampler DPS was published with, by default) and the step size
+ * - 'normalized' (default; DPS's Algorithm 1 and official code): ζ_t = ζ / ‖y − A x̂₀‖. The
+ *   official code's `scale` multiplies ∇‖y − A x̂₀‖ = g / (2‖y − A x̂₀‖), so scale = 2ζ.
+ * - 'likelihood' (the textbook's Algorithm 7.1, DPS Eq. with ρ = 1/s²): the approximate
+ *   conditional denoiser D̃ = D + σ_t²·J_Dᵀ Re Aᴴ(y − A x̂₀)/s² is used in place of D, which is
+ *   ζ_t = ζ·(σ_t² − σ_{t+1}²)/(2s²) for ancestral/sde and ζ·σ_t(σ_t − σ_{t+1})/(2s²) for euler;
+ *   ζ = 1 is the textbook weighting. Needs the measurement noise s. It is stiff when s is small
+ *   (explicit steps diverge unless (σ_t² − σ_{t+1}²)‖J‖‖A‖²/s² stays below about 2) and it shows
+ *   DPS's known variance collapse along the rows of A (the textbook's Figure 7.11).
+ * Per step: one denoiser call plus one denoiseVjp call (or a second denoiser call for the
+ * finite difference).
+ */
+import type { CArray } from '../complex.ts'
+import type { LinearOperator } from '../linops/operator.ts'
+import type { RunControl } from '../progress.ts'
+import { Rng } from '../rng.ts'
+import {
+  boundDenoiser, checkDiverged, checkNonNegative, commonParams, dataResidual, initialNoise, measurementNorm, PixelStats, prepareProblem,
+  resolveCommon, sampleSeed, StepReporter, type SamplerOptions, type SamplerResult
+} from './core.ts'
+import { callVjp, FINITE_DIFFERENCE_WARNING, type Denoiser } from './denoiser.ts'
+import { churn, solverStep, type Solver } from './solvers.ts'
+
+export type DPSStepSize = 'normalized' | 'likelihood'
+
+export interface DPSOptions extends SamplerOptions {
+  /** Guidance strength ζ (≥ 0; 0 gives unconditional samples). Default: `defaultZeta(H, W)` for
+   * the normalised step, 1 for the likelihood step. */
+  zeta?: number
+  stepSize?: DPSStepSize
+  /** Measurement noise standard deviation s per real/imaginary component (for 'likelihood'). */
+  measurementNoise?: number
+}
+
+export const DPS_DEFAULTS = {
+  steps: 100,
+  solver: 'ancestral' as Solver,
+  stepSize: 'normalized' as DPSStepSize
+}
+
+/**
+ * Default ζ for an H×W image: 10·√(HW)/256. The normalised step moves the image by about 2ζ in
+ * ℓ2 whatever its size, i.e. 2ζ/√(HW) per pixel (rms), so ζ must grow with the image to act
+ * alike. ζ ≈ 10 worked for a trained net on 256² images (ζ ≈ 1 did little;
+ * shared/notes/dps-gradient-in-onnx.md), and with the Gaussian-prior phantom runs at 32²
+ * ζ ≈ 0.3–1 did best and 10 overshot (residual ‖A x̂ − y‖/‖y‖ ≈ 1); this rule gives 1.25 there.
+ */
+export function defaultZeta(H: number, W: number): number {
+  return (10 * Math.sqrt(H * W)) / 256
+}
+
+const DPS_SOLVERS: readonly Solver[] = ['ancestral', 'euler', 'sde']
+
+export async function dps(
+  A: LinearOperator,
+  y: CArray,
+  denoiser: Denoiser,
+  options: DPSOptions = {},
+  control?: RunControl
+): Promise<SamplerResult> {
+  const t0 = performance.now()
+  const c = resolveCommon('DPS', options, DPS_DEFAULTS, DPS_SOLVERS)
+  const stepSize = options.stepSize ?? DPS_DEFAULTS.stepSize
+  const s = options.measurementNoise ?? 0
+  if (options.zeta !== undefined) checkNonNegative('DPS', 'zeta', options.zeta)
+  checkNonNegative('DPS', 'measurementNoise', s)
+  if (stepSize !== 'normalized' && stepSize !== 'likelihood') throw new Error(`DPS: stepSize must be 'normalized' or 'likelihood', got ${String(stepSize)}`)
+  if (stepSize === 'likelihood' && !(s > 0)) throw new Error('DPS: the likelihood step size needs measurementNoise > 0 (it weights the data by 1/s²)')
+  const op = prepareProblem('DPS', A, y)
+  const { height: H, width: W, n } = op
+  // The likelihood step's ζ is a plain weight on the textbook's 1/s² (1 = Algorithm 7.1).
+  const zeta = options.zeta ?? (stepSize === 'likelihood' ? 1 : defaultZeta(H, W))
+  const den = boundDenoiser(denoiser, H, W)
+  const yNorm = measurementNorm(y)
+  const sig = c.sigmas
+  const N = c.steps
+  const reporter = new StepReporter(c.samples, N, control)
+  const stats = new PixelStats(n)
+  const samples: Float64Array[] = []
+  const dcResidual: number[] = []
+  const warnings: string[] = []
+  let exact = true
+  const v = new Float64Array(n)
+
+  for (let k = 0; k < c.samples; k++) {
+    const rng = new Rng(sampleSeed(c.seed, k))
+    const x = initialNoise(n, sig[0], rng)
+    for (let i = 0; i < N; i++) {
+      reporter.check()
+      const next = sig[i + 1]
+      const sigma = churn(x, sig[i], c.churn, N, rng)
+      const D = await den(x, sigma)
+      // r = y − A x̂₀ and v = Re Aᴴ r: half the guidance, before the Jacobian.
+      const ax = op.forward(D)
+      let rr = 0
+      for (let j = 0; j < op.m; j++) {
+        ax.re[j] = y.re[j] - ax.re[j]
+        ax.im[j] = y.im[j] - ax.im[j]
+        rr += ax.re[j] * ax.re[j] + ax.im[j] * ax.im[j]
+      }
+      const rNorm = Math.sqrt(rr)
+      op.adjointRe(ax, v)
+      let coef = 0
+      if (stepSize === 'normalized') {
+        if (rNorm > 0) coef = zeta / rNorm
+      } else {
+        const span = c.solver === 'euler' ? sigma * (sigma - next) : sigma * sigma - next * next
+        coef = (zeta * span) / (2 * s * s)
+      }
+      let jtv: Float64Array | null = null
+      if (coef > 0) {
+        const g = await callVjp(denoiser, x, D, sigma, v, H, W)
+        if (!g.exact) exact = false
+        jtv = g.vjp
+        reporter.check()
+      }
+      await solverStep(c.solver, x, D, sigma, next, rng, den)
+      // x ← x' − ζ_t·g with g = −2 J_Dᵀ v.
+      if (jtv) for (let j = 0; j < n; j++) x[j] += 2 * coef * jtv[j]
+      checkDiverged('DPS', x, sigma, sig[0], stepSize === 'likelihood'
+        ? '; the likelihood step is stiff for small measurement noise: use more steps, a smaller ζ or the normalized step'
+        : '; reduce ζ')
+      await reporter.stepDone(`DPS sample ${k + 1}/${c.samples}, σ = ${sigma.toPrecision(3)}, ‖y − A x̂₀‖ = ${rNorm.toPrecision(3)}`, D)
+    }
+    stats.add(x)
+    dcResidual.push(dataResidual(op, x, y, yNorm))
+    if (c.keepSamples) samples.push(x)
+  }
+  if (!exact) warnings.push(FINITE_DIFFERENCE_WARNING)
+  return {
+    method: 'dps',
+    height: H,
+    width: W,
+    mean: stats.mean,
+    std: stats.std(),
+    samples,
+    dcResidual,
+    seconds: (performance.now() - t0) / 1000,
+    params: {
+      ...commonParams(c, denoiser),
+      zeta,
+      stepSize,
+      measurementNoise: s,
+      gradient: denoiser.denoiseVjp ? 'vjp' : 'finite-difference'
+    },
+    warnings
+  }
+}
