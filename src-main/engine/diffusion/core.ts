@@ -229,3 +229,11 @@ export function commonParams(c: ResolvedCommon, d: Denoiser): Record<string, str
     rho: c.schedule.rho
   }
 }
+
+/** The result object both samplers return, assembled in one place. */
+export function finishRun(
+  method: SamplerResult['method'], H: number, W: number, stats: PixelStats, samples: Float64Array[], dcResidual: number[],
+  t0: number, params: SamplerResult['params'], warnings: string[]
+): SamplerResult {
+  return { method, height: H, width: W, mean: stats.mean, std: stats.std(), samples, dcResidual, seconds: (performance.now() - t0) / 1000, params, warnings }
+}

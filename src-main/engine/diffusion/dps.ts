@@ -25,7 +25,7 @@ import type { LinearOperator } from '../linops/operator.ts'
 import type { RunControl } from '../progress.ts'
 import { Rng } from '../rng.ts'
 import {
-  boundDenoiser, checkDiverged, checkNonNegative, commonParams, dataResidual, initialNoise, measurementNorm, PixelStats, prepareProblem,
+  boundDenoiser, checkDiverged, checkNonNegative, commonParams, finishRun, dataResidual, initialNoise, measurementNorm, PixelStats, prepareProblem,
   resolveCommon, sampleSeed, StepReporter, type SamplerOptions, type SamplerResult
 } from './core.ts'
 import { callVjp, FINITE_DIFFERENCE_WARNING, type Denoiser } from './denoiser.ts'
@@ -137,22 +137,11 @@ export async function dps(
     if (c.keepSamples) samples.push(x)
   }
   if (!exact) warnings.push(FINITE_DIFFERENCE_WARNING)
-  return {
-    method: 'dps',
-    height: H,
-    width: W,
-    mean: stats.mean,
-    std: stats.std(),
-    samples,
-    dcResidual,
-    seconds: (performance.now() - t0) / 1000,
-    params: {
-      ...commonParams(c, denoiser),
-      zeta,
-      stepSize,
-      measurementNoise: s,
-      gradient: denoiser.denoiseVjp ? 'vjp' : 'finite-difference'
-    },
-    warnings
-  }
+  return finishRun('dps', H, W, stats, samples, dcResidual, t0, {
+    ...commonParams(c, denoiser),
+    zeta,
+    stepSize,
+    measurementNoise: s,
+    gradient: denoiser.denoiseVjp ? 'vjp' : 'finite-difference'
+  }, warnings)
 }

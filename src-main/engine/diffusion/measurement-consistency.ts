@@ -41,7 +41,7 @@ import type { RunControl } from '../progress.ts'
 import { Rng } from '../rng.ts'
 import { Consistency, type ConsistencyMode } from './consistency.ts'
 import {
-  boundDenoiser, checkDiverged, checkNonNegative, commonParams, dataResidual, initialNoise, measurementNorm, PixelStats, prepareProblem,
+  boundDenoiser, checkDiverged, checkNonNegative, commonParams, finishRun, dataResidual, initialNoise, measurementNorm, PixelStats, prepareProblem,
   resolveCommon, sampleSeed, StepReporter, type SamplerOptions, type SamplerResult
 } from './core.ts'
 import type { Denoiser } from './denoiser.ts'
@@ -147,26 +147,15 @@ export async function measurementConsistency(
     dcResidual.push(dataResidual(op, x, y, yNorm))
     if (c.keepSamples) samples.push(x)
   }
-  return {
-    method: 'measurement-consistency',
-    height: H,
-    width: W,
-    mean: stats.mean,
-    std: stats.std(),
-    samples,
-    dcResidual,
-    seconds: (performance.now() - t0) / 1000,
-    params: {
-      ...commonParams(c, denoiser),
-      lambda,
-      noisedMeasurement: noised,
-      measurementNoise: s,
-      consistency: mode,
-      correctorSteps: corrector,
-      snr
-    },
-    warnings: []
-  }
+  return finishRun('measurement-consistency', H, W, stats, samples, dcResidual, t0, {
+    ...commonParams(c, denoiser),
+    lambda,
+    noisedMeasurement: noised,
+    measurementNoise: s,
+    consistency: mode,
+    correctorSteps: corrector,
+    snr
+  }, [])
 }
 
 /** One Langevin corrector step at level σ with Song et al.'s snr-based step size. */
