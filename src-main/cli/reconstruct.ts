@@ -26,7 +26,7 @@ export interface MethodReport {
   dc_residual: number
   seconds: number
   params: Record<string, unknown>
-  files: { npy: string; png: string }
+  files: { npy: string; png: string; std?: string }
 }
 
 export async function runReconstruct(raw: Record<string, unknown>, log: (s: string) => void): Promise<Record<string, unknown>> {
@@ -119,7 +119,7 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
   // Nothing is written until every method has finished: a run that fails half-way (or is
   // interrupted) leaves the output directory as it was, never a partial set without a report.
   const outDir = resolve(opts.out)
-  const planned = ['report.json', ...opts.methods.flatMap((m) => [`${m}.npy`, `${m}.png`])]
+  const planned = ['report.json', ...opts.methods.flatMap((m) => [`${m}.npy`, `${m}.png`, `${m}-std.npy`])]
   if (problem.referenceMagnitude) planned.push('reference.npy', 'reference.png')
   if (problem.mask) planned.push('mask.png')
   checkOutputDir(outDir, planned, opts.overwrite)
@@ -131,7 +131,7 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
   const refMag = problem.referenceMagnitude
   // Every PNG shares one window, [0, max |reference|] (or the zero-filled image's maximum
   // without a reference), so they compare by eye.
-  const windowMax = maxOf(refMag ?? cabs(METHODS['zero-filled'].run(problem, DUMMY_PARAMS).image))
+  const windowMax = maxOf(refMag ?? cabs((METHODS['zero-filled'].run(problem, DUMMY_PARAMS) as { image: CArray }).image))
   const savePair = (name: string, mag: Float64Array): { npy: string; png: string } => {
     write(`${name}.npy`, encodeNpy(Float32Array.from(mag), [H, W], 'f4'))
     write(`${name}.png`, encodePng8(mag, H, W, { min: 0, max: windowMax }))
@@ -145,9 +145,15 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
     const method = METHODS[name]
     const t0 = performance.now()
     let lastLogged = 0
-    const result = method.run(
+    const result = await method.run(
       problem,
-      { lambda: opts.lambda, iterations: opts.iterations, innerIterations: opts.innerIterations, tolerance: opts.tolerance },
+      {
+        lambda: opts.lambda,
+        iterations: opts.iterations,
+        innerIterations: opts.innerIterations,
+        tolerance: opts.tolerance,
+        diffusion: { model: opts.model, steps: opts.steps, samples: opts.samples, zeta: opts.zeta, lambdaMc: opts.lambdaMc, seed: opts.seed }
+      },
       {
         onProgress: (p) => {
           const now = performance.now()
@@ -161,7 +167,12 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
     const seconds = (performance.now() - t0) / 1000
     const mag = cabs(result.image)
     const dc = dataConsistency(problem, result.image)
-    const files = savePair(name, mag)
+    const files: { npy: string; png: string; std?: string } = savePair(name, mag)
+    if (result.std) {
+      write(`${name}-std.npy`, encodeNpy(Float32Array.from(result.std), [H, W], 'f4'))
+      files.std = `${name}-std.npy`
+    }
+    if (result.sampleResiduals) result.params.sample_dc_residuals = result.sampleResiduals.map((v) => v.toExponential(3)).join(' ')
     if (refMag) {
       const m = computeMetrics(refMag, mag, H, W)
       methods.push({ name, psnr: m.psnr, ssim: m.ssim, nmse: m.nmse, dc_residual: dc, seconds, params: result.params, files })

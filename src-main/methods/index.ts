@@ -10,24 +10,31 @@ import { lipschitzConstant } from '../engine/linops/norm.ts'
 import type { RunControl } from '../engine/progress.ts'
 import type { Problem } from '../pipeline/problem.ts'
 import type { MethodName } from '../schema/options.ts'
+import { runDiffusion, type DiffusionParams } from './diffusion.ts'
 
 export interface MethodParams {
   lambda: number
   iterations: number
   innerIterations: number
   tolerance: number
+  /** Diffusion methods (dps, mc). */
+  diffusion?: DiffusionParams
 }
 
 export interface MethodResult {
   image: CArray
   /** The parameters that actually governed the run, for the report. */
   params: Record<string, number | string | boolean>
+  /** Per-pixel posterior standard deviation, when several samples were drawn. */
+  std?: Float64Array
+  /** Per-sample data-consistency residuals ‖A x̂ − y‖/‖y‖ (diffusion methods). */
+  sampleResiduals?: number[]
 }
 
 export interface ReconMethod {
   name: MethodName
   label: string
-  run(problem: Problem, params: MethodParams, control?: RunControl): MethodResult
+  run(problem: Problem, params: MethodParams, control?: RunControl): MethodResult | Promise<MethodResult>
 }
 
 const lipschitzCache = new WeakMap<Problem, number>()
@@ -105,7 +112,27 @@ export const fistaTvMethod: ReconMethod = {
   }
 }
 
+function diffusionMethod(name: 'dps' | 'mc', label: string): ReconMethod {
+  return {
+    name,
+    label,
+    async run(problem, params, control) {
+      if (!params.diffusion) throw new Error(`${label}: diffusion parameters missing`)
+      const zf = zeroFilled.run(problem, params) as MethodResult
+      const r = await runDiffusion(name, problem, zf.image, params.diffusion, control)
+      return {
+        image: r.image,
+        std: params.diffusion.samples > 1 ? r.std : undefined,
+        sampleResiduals: r.result.dcResidual,
+        params: { ...r.result.params, model: r.modelId, scale: r.scale, warnings: r.result.warnings.join(' ') }
+      }
+    }
+  }
+}
+
 export const METHODS: Record<MethodName, ReconMethod> = {
   'zero-filled': zeroFilled,
-  'fista-tv': fistaTvMethod
+  'fista-tv': fistaTvMethod,
+  dps: diffusionMethod('dps', 'DPS'),
+  mc: diffusionMethod('mc', 'Meas. consistency')
 }

@@ -9,7 +9,7 @@ import { FISTA_TV_DEFAULTS } from '../engine/fista-tv.ts'
 export const TASKS = ['mri', 'inpaint', 'blur', 'downsample'] as const
 export type Task = (typeof TASKS)[number]
 
-export const METHOD_NAMES = ['zero-filled', 'fista-tv'] as const
+export const METHOD_NAMES = ['zero-filled', 'fista-tv', 'dps', 'mc'] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 
 export const MAPS_OPTIONS = ['espirit', 'simple', 'true'] as const
@@ -41,6 +41,11 @@ export interface ReconstructOptions {
   iterations: number
   innerIterations: number
   tolerance: number
+  model?: string
+  steps: number
+  samples: number
+  zeta?: number
+  lambdaMc: number
   out: string
   overwrite: boolean
 }
@@ -91,6 +96,11 @@ export const RECONSTRUCT_SPEC: OptionSpec[] = [
   { key: 'iterations', kind: 'integer', default: FISTA_TV_DEFAULTS.maxIterations, min: 1, max: 100000, help: 'FISTA-TV iteration cap' },
   { key: 'innerIterations', kind: 'integer', default: FISTA_TV_DEFAULTS.innerIterations, min: 1, max: 1000, help: 'TV prox (FGP) iterations per step' },
   { key: 'tolerance', kind: 'number', default: FISTA_TV_DEFAULTS.tolerance, min: 0, max: 1, help: 'stop when the relative change falls below this' },
+  { key: 'model', kind: 'string', help: 'diffusion prior id for dps/mc (default: the installed prior for the task: mri-brain or natural-gray)' },
+  { key: 'steps', kind: 'integer', default: 100, min: 1, max: 10000, help: 'diffusion sampling steps (dps, mc)' },
+  { key: 'samples', kind: 'integer', default: 1, min: 1, max: 1000, help: 'posterior samples per method (dps, mc); their mean is the result, their std is saved' },
+  { key: 'zeta', kind: 'number', min: 0, max: 1e6, help: 'DPS guidance step ζ (normalised by ‖y − A x̂₀‖; default 10·√(HW)/256)' },
+  { key: 'lambdaMc', kind: 'number', default: 1, min: 0, max: 1, help: 'measurement-consistency weight λ in [0, 1]' },
   { key: 'out', kind: 'string', default: 'recon-out', help: 'output directory' },
   { key: 'overwrite', kind: 'boolean', default: false, help: 'replace existing files in the output directory' }
 ]

@@ -1,0 +1,72 @@
+/**
+ * DPS and measurement consistency as reconstruction methods: choose the prior for the task,
+ * bring the measurement to the prior's [0, 1] units, fold the image phase into the operator
+ * (the prior sees a real magnitude image), sample, and scale back.
+ */
+import { cabs, type CArray } from '../engine/complex.ts'
+import { dps, measurementConsistency, withPhase, estimatePhase, type SamplerResult } from '../engine/diffusion/index.ts'
+import type { LinearOperator } from '../engine/linops/operator.ts'
+import type { RunControl } from '../engine/progress.ts'
+import { listModels, modelDirs } from '../models/registry.ts'
+import { OnnxDenoiser } from '../models/onnx-denoiser.ts'
+import type { Problem } from '../pipeline/problem.ts'
+
+export interface DiffusionParams {
+  model?: string
+  steps: number
+  samples: number
+  zeta?: number
+  lambdaMc: number
+  seed: number
+}
+
+/** The prior for a task when none is named: MRI → mri-brain, image tasks → natural-gray. */
+export function chooseModel(problem: Problem, requested?: string): string {
+  if (requested) return requested
+  const domain = problem.task === 'mri' ? 'mri-brain' : 'natural-gray'
+  const { models } = listModels(modelDirs())
+  const match = models.find((m) => m.card.domain === domain)
+  if (!match) {
+    const have = models.map((m) => `${m.card.id} (${m.card.domain})`).join(', ') || 'none'
+    throw new Error(`no ${domain} diffusion prior is installed (installed: ${have}); train one (models/README.md) or pass --model <id>`)
+  }
+  return match.card.id
+}
+
+export async function runDiffusion(
+  which: 'dps' | 'mc', problem: Problem, zeroFilled: CArray, p: DiffusionParams, control?: RunControl
+): Promise<{ image: CArray; std: Float64Array; result: SamplerResult; modelId: string; scale: number }> {
+  const modelId = chooseModel(problem, p.model)
+  const H = problem.height
+  const W = problem.width
+  // The prior works on [0, 1] magnitudes: scale by the zero-filled image's maximum.
+  const mag = cabs(zeroFilled)
+  let scale = 0
+  for (const v of mag) scale = Math.max(scale, v)
+  if (!(scale > 0)) throw new Error('the measurement is all zeros')
+  const y = { re: problem.measurement.re.map((v) => v / scale), im: problem.measurement.im.map((v) => v / scale) }
+  // Real images measured through A need no phase; complex data (scanner k-space, SENSE with
+  // ESPIRiT's phase) get the low-resolution phase of the zero-filled image folded into A.
+  const isReal = problem.reference !== undefined && problem.reference.im.every((v) => v === 0) && (problem.coils ?? 1) === 1
+  const A: LinearOperator = isReal ? problem.operator : withPhase(problem.operator, estimatePhase(zeroFilled, H, W))
+  const denoiser = await OnnxDenoiser.open(modelId)
+  try {
+    const common = { steps: p.steps, samples: p.samples, seed: p.seed }
+    const result = which === 'dps'
+      ? await dps(A, y, denoiser, { ...common, zeta: p.zeta }, control)
+      : await measurementConsistency(A, y, denoiser, { ...common, lambda: p.lambdaMc }, control)
+    const image = { re: result.mean.map((v) => v * scale), im: new Float64Array(H * W) }
+    if (!isReal) {
+      // Put the phase back so the image is consistent with the (complex) measurement.
+      const phase = estimatePhase(zeroFilled, H, W)
+      for (let i = 0; i < H * W; i++) {
+        const m = image.re[i]
+        image.re[i] = m * Math.cos(phase[i])
+        image.im[i] = m * Math.sin(phase[i])
+      }
+    }
+    return { image, std: result.std.map((v) => v * scale), result, modelId, scale }
+  } finally {
+    await denoiser.dispose()
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * `--methods dps,mc` through the command line with the ONNX test prior: outputs, the posterior
+ * std file when several samples are drawn, report fields, and the error when no prior for the
+ * task is installed.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { assertCliError, assertOk, readNpy, readReport, runCli, tempDir, writeNpy, phantom } from '../helpers/cli.ts'
+
+test('dps and mc run with --model test-tiny, save the mean, the std and the report', async () => {
+  const dir = tempDir()
+  const H = 40, W = 32
+  const input = writeNpy(path.join(dir, 'x.npy'), phantom(H, W), [H, W], 'f4')
+  const out = path.join(dir, 'r')
+  assertOk(await runCli(['reconstruct', input, '--methods', 'zero-filled,dps,mc', '--model', 'test-tiny', '--steps', '8', '--samples', '2', '--out', out]))
+  const report = readReport(out) as unknown as { methods: { name: string; psnr: number; dc_residual: number; files: { std?: string }; params: Record<string, unknown> }[] }
+  for (const name of ['dps', 'mc']) {
+    const m = report.methods.find((x) => x.name === name)!
+    assert.ok(Number.isFinite(m.psnr), `${name} PSNR`)
+    assert.equal(m.params.model, 'test-tiny')
+    assert.equal(m.params.samples, 2)
+    assert.equal(m.files.std, `${name}-std.npy`)
+    const std = readNpy(path.join(out, `${name}-std.npy`))
+    assert.deepEqual(std.shape, [H, W])
+    assert.ok((std.data as Float32Array).some((v) => v > 0), `${name}: two samples differ somewhere`)
+  }
+  assert.equal(report.methods.find((x) => x.name === 'dps')!.params.gradient, 'vjp')
+  // One sample: no std file.
+  const out1 = path.join(dir, 'r1')
+  assertOk(await runCli(['reconstruct', input, '--methods', 'mc', '--model', 'test-tiny', '--steps', '4', '--out', out1]))
+  assert.ok(!fs.existsSync(path.join(out1, 'mc-std.npy')))
+})
+
+test('dps without an installed prior for the task, or with an unknown model, is a clear error', async () => {
+  const dir = tempDir()
+  const input = writeNpy(path.join(dir, 'x.npy'), phantom(40, 32), [40, 32], 'f4')
+  assertCliError(await runCli(['reconstruct', input, '--methods', 'dps', '--out', path.join(dir, 'a')]), 1, /no mri-brain diffusion prior is installed .*--model/)
+  assertCliError(await runCli(['reconstruct', input, '--methods', 'mc', '--model', 'no-such-model', '--out', path.join(dir, 'b')]), 1, /no-such-model/)
+  assertCliError(await runCli(['reconstruct', input, '--methods', 'mc', '--lambda-mc', '2', '--out', path.join(dir, 'c')]), 2, /--lambda-mc must be ≤ 1/)
+})
