@@ -9,9 +9,10 @@ import { encodeNpy } from '../io/npy.ts'
 import { encodePng8, encodePng16 } from '../io/image.ts'
 import { writeFileAtomic } from '../io/atomic-write.ts'
 import { zeroFilledRss } from '../io/kspace/recon.ts'
+import { pickFrame, pickSeries } from '../pipeline/select-input.ts'
 import { writeNiftiFile, niftiVolumeFromImage } from '../io/nifti.ts'
 import { writeDerivedDicomSeries } from '../io/dicom-write.ts'
-import type { ImageScan, KspaceScan } from '../io/scan.ts'
+import { frameGray, type ImageScan, type KspaceScan } from '../io/scan.ts'
 import { CONVERT_SPEC, OptionError, resolveOptions, type ConvertOptions } from '../schema/options.ts'
 
 export async function runConvert(input: string, output: string, raw: Record<string, unknown>, log: (s: string) => void): Promise<void> {
@@ -22,9 +23,7 @@ export async function runConvert(input: string, output: string, raw: Record<stri
     throw new OptionError(`output must end in .npy, .png, .dcm, .nii or .nii.gz; got '${output}'`)
   }
   const scans = await loadScans(input, { domain: opts.domain })
-  const si = opts.series ?? 0
-  if (si >= scans.length) throw new Error(`series ${si} does not exist; the input holds ${scans.length} (0…${scans.length - 1})`)
-  const scan = scans[si]
+  const scan = pickSeries(scans, opts.series)
   const write = (bytes: Uint8Array): void => writeFileAtomic(output, bytes, { overwrite: opts.overwrite })
   if (scan.kind === 'kspace') return convertKspace(scan, output, ext, opts, write, log)
 
@@ -37,7 +36,7 @@ export async function runConvert(input: string, output: string, raw: Record<stri
       return
     }
     case '.png': {
-      const f = pickFrame(scan, opts.slice)
+      const f = pickFrame(scan.frames, opts.slice, 'slice')
       const gray = grayFrame(scan, f)
       if (opts.bitDepth === 16) {
         write(encodePng16(gray, H, W))
@@ -80,29 +79,18 @@ function convertKspace(scan: KspaceScan, output: string, ext: string, opts: Conv
     return
   }
   if (ext !== '.png') throw new Error(`k-space converts to .npy (raw) or .png (zero-filled root-sum-of-squares image), not ${ext}`)
-  const slice = opts.slice ?? Math.floor(scan.slices / 2)
-  if (slice >= scan.slices) throw new Error(`slice ${slice} does not exist; there are ${scan.slices}`)
+  const slice = pickFrame(scan.slices, opts.slice, 'slice')
   const img = zeroFilledRss(scan, slice)
   write(opts.bitDepth === 16 ? encodePng16(img.data, img.rows, img.columns, { min: 0 }) : encodePng8(img.data, img.rows, img.columns, { min: 0 }))
   log(`wrote ${output}: zero-filled root-sum-of-squares image of slice ${slice}`)
 }
 
-function pickFrame(scan: ImageScan, slice: number | undefined): number {
-  const f = slice ?? Math.floor(scan.frames / 2)
-  if (f >= scan.frames) throw new Error(`slice ${f} does not exist; there are ${scan.frames} (0…${scan.frames - 1})`)
-  return f
-}
-
+/** One frame for PNG: luma for colour, magnitude for complex data. */
 function grayFrame(scan: ImageScan, f: number): Float64Array {
-  const n = scan.rows * scan.columns
-  const out = new Float64Array(n)
-  const base = f * n * scan.samples
-  if (scan.samples === 3) {
-    for (let i = 0; i < n; i++) out[i] = 0.299 * scan.data[base + 3 * i] + 0.587 * scan.data[base + 3 * i + 1] + 0.114 * scan.data[base + 3 * i + 2]
-  } else if (scan.imag) {
-    for (let i = 0; i < n; i++) out[i] = Math.hypot(scan.data[base + i], scan.imag[base + i])
-  } else {
-    for (let i = 0; i < n; i++) out[i] = scan.data[base + i]
+  const out = frameGray(scan, f)
+  if (scan.imag) {
+    const base = f * scan.rows * scan.columns
+    for (let i = 0; i < out.length; i++) out[i] = Math.hypot(out[i], scan.imag[base + i])
   }
   return out
 }

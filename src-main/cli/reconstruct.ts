@@ -6,6 +6,7 @@ import { computeMetrics, METRICS_CONVENTION } from '../engine/metrics.ts'
 import { loadScans } from '../io/load-scan.ts'
 import { describeScan } from '../io/scan.ts'
 import { selectInput } from '../pipeline/select-input.ts'
+import { checkPeakRange, peakMagnitude } from '../io/value-range.ts'
 import { readMaskFile } from '../io/mask-io.ts'
 import { encodeNpy } from '../io/npy.ts'
 import { encodePng8 } from '../io/image.ts'
@@ -52,7 +53,7 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
   if (input.kind === 'multicoil') {
     if (task !== 'mri') throw new OptionError(`multi-coil k-space can only be reconstructed as MRI, not --task ${task}`)
     if (input.measuredMask && opts.kspaceMask) throw new OptionError('measured undersampled k-space uses its own sampling mask; drop --kspace-mask')
-    if (opts.coils > 1) throw new OptionError('--coils simulates coils from an image; this input already has coils')
+    checkDynamicRange(input.kspace, opts.input)
     problem = buildMulticoilProblem({
       kspace: input.kspace,
       coils: input.coils,
@@ -92,7 +93,7 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
   } else if (input.kind === 'measured') {
     if (task !== 'mri') throw new OptionError(`measured k-space can only be reconstructed as MRI, not --task ${task}`)
     if (opts.kspaceMask) throw new OptionError('measured undersampled k-space uses its own sampling mask; drop --kspace-mask')
-    checkDynamicRange({ height: H, width: W, ...input.kspace }, opts.input)
+    checkDynamicRange(input.kspace, opts.input)
     problem = buildMeasuredProblem(input.kspace, input.mask, H, W)
   } else {
     const ref: ComplexImage = input.reference
@@ -232,23 +233,11 @@ function checkOutputDir(outDir: string, planned: string[], overwrite: boolean): 
   if (clash.length) throw new Error(`${outDir} already holds ${clash.join(', ')}; pass --overwrite to replace them`)
 }
 
-/**
- * Results are saved as float32 and scored with squared errors, so magnitudes far outside
- * float32's range would come out as Infinity/0 or as NaN metrics. Refuse them with a clear
- * message instead of writing a broken result. max(|re|, |im|) cannot overflow or underflow.
- */
-const MAX_INPUT_MAGNITUDE = 1e30
-const MIN_INPUT_PEAK = 1e-30
-function checkDynamicRange(image: ComplexImage, file: string): void {
-  let peak = 0
-  for (let i = 0; i < image.re.length; i++) peak = Math.max(peak, Math.abs(image.re[i]), Math.abs(image.im[i]))
+/** Refuse an all-zero input, or one whose values float32 cannot hold (see value-range.ts). */
+function checkDynamicRange(image: CArray, file: string): void {
+  const peak = peakMagnitude([image.re, image.im])
   if (peak === 0) throw new Error(`input ${file} is all zeros; there is nothing to reconstruct`)
-  if (peak > MAX_INPUT_MAGNITUDE || peak < MIN_INPUT_PEAK) {
-    throw new Error(
-      `input ${file} has a peak magnitude of ${peak.toExponential(2)}; it must lie between ${MIN_INPUT_PEAK} and ${MAX_INPUT_MAGNITUDE} ` +
-        '(results are saved as float32): rescale the array'
-    )
-  }
+  checkPeakRange(peak, `input ${file}`)
 }
 
 function loadMatchingMask(file: string, H: number, W: number): Uint8Array {

@@ -11,6 +11,7 @@ import { parseNifti, axialSlice } from './nifti.ts'
 import { loadDicomPath, isDicom } from './dicom/index.ts'
 import { loadKspace, isKspaceFile } from './kspace/index.ts'
 import type { ImageScan, Scan, ScanFormat } from './scan.ts'
+import { checkPeakRange, peakMagnitude } from './value-range.ts'
 
 export type Domain = 'image' | 'kspace'
 
@@ -95,7 +96,7 @@ const npyImageLoader: ScanLoader = {
     }
     const [frames, rows, columns] = shape.length === 3 ? shape : [1, ...shape]
     const n = frames * rows * columns
-    checkFloat32Range(arr.complex ? [arr.complex.re, arr.complex.im] : [arr.data], path)
+    checkPeakRange(peakMagnitude(arr.complex ? [arr.complex.re, arr.complex.im] : [arr.data]), path)
     const data = new Float32Array(n)
     let imag: Float32Array | undefined
     if (arr.complex) {
@@ -133,28 +134,6 @@ const pictureLoader: ScanLoader = {
       metadata: { Description: img.description, BitDepth: img.bitDepth },
       provenance: provenance(path, img.format as ScanFormat, notes)
     }]
-  }
-}
-
-/**
- * Pixels are kept as float32. Values beyond its range would silently become Infinity or 0,
- * so refuse them with a message that says what to do. NaN/Infinity are reported separately.
- */
-const MAX_MAGNITUDE = 1e30
-const MIN_PEAK = 1e-30
-function checkFloat32Range(parts: ArrayLike<number | bigint>[], path: string): void {
-  let peak = 0
-  for (const a of parts) {
-    for (let i = 0; i < a.length; i++) {
-      const v = Math.abs(Number(a[i]))
-      if (v > peak && Number.isFinite(v)) peak = v
-    }
-  }
-  if (peak > MAX_MAGNITUDE || (peak > 0 && peak < MIN_PEAK)) {
-    throw new Error(
-      `${path} has a peak magnitude of ${peak.toExponential(2)}; it must lie between ${MIN_PEAK} and ${MAX_MAGNITUDE} ` +
-        '(images are kept as float32): rescale the array'
-    )
   }
 }
 

@@ -110,3 +110,22 @@ export function describeScan(s: Scan): string {
   }
   return `${s.provenance.format} k-space ${s.slices > 1 ? `${s.slices} slices × ` : ''}${s.coils} coil${s.coils > 1 ? 's' : ''} × ${s.rows}×${s.columns}, ${(100 * s.sampledFraction).toFixed(1)} % sampled${s.looksUndersampled ? ' (undersampled)' : ''}`
 }
+
+/**
+ * One frame as a gray image (real part): RGB samples become ITU-R BT.601 luma, the same
+ * weights the picture decoder uses. Complex scans' imaginary parts are the caller's to handle.
+ */
+export function frameGray(scan: ImageScan, frame: number): Float64Array {
+  const n = scan.rows * scan.columns
+  const out = new Float64Array(n)
+  const base = frame * n * scan.samples
+  if (scan.samples === 3) {
+    for (let i = 0; i < n; i++) {
+      const o = base + 3 * i
+      out[i] = 0.299 * scan.data[o] + 0.587 * scan.data[o + 1] + 0.114 * scan.data[o + 2]
+    }
+  } else {
+    for (let i = 0; i < n; i++) out[i] = scan.data[base + i]
+  }
+  return out
+}

@@ -48,7 +48,8 @@ export async function runDiffusion(
   // Real images measured through A need no phase; complex data (scanner k-space, SENSE with
   // ESPIRiT's phase) get the low-resolution phase of the zero-filled image folded into A.
   const isReal = problem.reference !== undefined && problem.reference.im.every((v) => v === 0) && (problem.coils ?? 1) === 1
-  const A: LinearOperator = isReal ? problem.operator : withPhase(problem.operator, estimatePhase(zeroFilled, H, W))
+  const phase = isReal ? null : estimatePhase(zeroFilled, H, W)
+  const A: LinearOperator = phase ? withPhase(problem.operator, phase) : problem.operator
   const denoiser = await OnnxDenoiser.open(modelId)
   try {
     const common = { steps: p.steps, samples: p.samples, seed: p.seed }
@@ -56,9 +57,8 @@ export async function runDiffusion(
       ? await dps(A, y, denoiser, { ...common, zeta: p.zeta }, control)
       : await measurementConsistency(A, y, denoiser, { ...common, lambda: p.lambdaMc }, control)
     const image = { re: result.mean.map((v) => v * scale), im: new Float64Array(H * W) }
-    if (!isReal) {
+    if (phase) {
       // Put the phase back so the image is consistent with the (complex) measurement.
-      const phase = estimatePhase(zeroFilled, H, W)
       for (let i = 0; i < H * W; i++) {
         const m = image.re[i]
         image.re[i] = m * Math.cos(phase[i])

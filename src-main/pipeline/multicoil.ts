@@ -7,13 +7,13 @@
  */
 import { cfromReal, type CArray } from '../engine/complex.ts'
 import { fft2c, ifft2c } from '../engine/fft.ts'
-import { Rng } from '../engine/rng.ts'
 import { sense } from '../engine/linops/index.ts'
 import { effectiveAcceleration, type PatternName, type SamplingPattern } from '../engine/patterns/index.ts'
 import { syntheticSensitivities } from '../engine/coils/synthetic-maps.ts'
 import { coilCompression, compressCoils } from '../engine/coils/compress.ts'
+import { rss } from '../engine/coils/combine.ts'
 import { estimateSensitivities, type MapsMethod } from './sensitivities.ts'
-import { addNoise, kspaceSampling, type Problem } from './problem.ts'
+import { addNoise, kspaceSampling, noiseRng, type Problem } from './problem.ts'
 
 export interface MulticoilSpec {
   /** Centred k-space, coils × H × W. */
@@ -54,13 +54,9 @@ export function simulateCoils(x: CArray, height: number, width: number, coils: n
 
 /** Root-sum-of-squares of the zero-filled coil images (the conventional multi-coil baseline). */
 export function rssOfKspace(kspace: CArray, coils: number, height: number, width: number): Float64Array {
-  const plane = height * width
   const x = { re: kspace.re.slice(), im: kspace.im.slice() }
   ifft2c(x, [coils, height, width])
-  const out = new Float64Array(plane)
-  for (let c = 0; c < coils; c++) for (let i = 0; i < plane; i++) out[i] += x.re[c * plane + i] ** 2 + x.im[c * plane + i] ** 2
-  for (let i = 0; i < plane; i++) out[i] = Math.sqrt(out[i])
-  return out
+  return rss(x, [coils, height, width])
 }
 
 export function buildMulticoilProblem(spec: MulticoilSpec): Problem {
@@ -97,7 +93,7 @@ export function buildMulticoilProblem(spec: MulticoilSpec): Problem {
     let max = 0
     for (const v of spec.reference) max = Math.max(max, v)
     noiseStd = spec.noise * max
-    addNoise(measurement, noiseStd, true, { data: sampled, meaning: 'sampled' }, new Rng((Math.imul(spec.seed, 2654435761) + 17) | 0))
+    addNoise(measurement, noiseStd, true, { data: sampled, meaning: 'sampled' }, noiseRng(spec.seed))
     description += `, noise σ = ${spec.noise} × max`
   }
   let coilsUsed = C

@@ -47,9 +47,7 @@ export interface Problem {
 
 export function buildProblem(reference: ComplexImage, spec: ProblemSpec): Problem {
   const { height: H, width: W } = reference
-  // Noise stream independent of the pattern's. Math.imul keeps the exact low 32 bits: a plain
-  // product exceeds 2^53 for large seeds and rounds, so different seeds could share a stream.
-  const rng = new Rng((Math.imul(spec.seed, 2654435761) + 17) | 0)
+  const rng = noiseRng(spec.seed)
   const scale = cmaxAbs(reference)
   if (!(scale > 0)) throw new Error('the reference image is all zeros')
   const noiseStd = spec.noise * scale
@@ -114,6 +112,15 @@ export function buildProblem(reference: ComplexImage, spec: ProblemSpec): Proble
  * scanner's thermal noise). Image-domain tasks on real images: real Gaussian noise of std σ on
  * the observed pixels, since a camera's noise has no imaginary part.
  */
+/**
+ * The measurement-noise stream for a seed, independent of the pattern's. Math.imul keeps the
+ * exact low 32 bits: a plain product exceeds 2^53 for large seeds and rounds, so different
+ * seeds could share a stream.
+ */
+export function noiseRng(seed: number): Rng {
+  return new Rng((Math.imul(seed, 2654435761) + 17) | 0)
+}
+
 export function addNoise(y: CArray, sigma: number, complex: boolean, mask: Problem['mask'], rng: Rng): void {
   // The mask is H×W; multi-coil measurements repeat it per coil.
   const measured = (i: number): boolean => {

@@ -6,7 +6,7 @@
  */
 import { type CArray, type ComplexImage } from '../engine/complex.ts'
 import { ifft2c } from '../engine/fft.ts'
-import type { ImageScan, KspaceScan, Scan } from '../io/scan.ts'
+import { frameGray, type ImageScan, type KspaceScan, type Scan } from '../io/scan.ts'
 import { rssOfKspace } from './multicoil.ts'
 
 export interface SelectOptions {
@@ -57,11 +57,7 @@ export type ReconInput =
 const MIN_SIDE = 8
 
 export function selectInput(scans: Scan[], options: SelectOptions = {}): ReconInput {
-  const si = options.series ?? 0
-  if (!Number.isInteger(si) || si < 0 || si >= scans.length) {
-    throw new Error(`series ${si} does not exist; the input holds ${scans.length} series (0…${scans.length - 1}); see \`recon-studio inspect\``)
-  }
-  const scan = scans[si]
+  const scan = pickSeries(scans, options.series)
   const [rows, columns] = [scan.rows, scan.columns]
   if (rows < MIN_SIDE || columns < MIN_SIDE) {
     throw new Error(`${scan.provenance.path} is ${rows}×${columns}; at least ${MIN_SIDE}×${MIN_SIDE} is needed`)
@@ -69,7 +65,17 @@ export function selectInput(scans: Scan[], options: SelectOptions = {}): ReconIn
   return scan.kind === 'image' ? fromImage(scan, options.slice) : fromKspace(scan, options.slice)
 }
 
-function pickFrame(count: number, slice: number | undefined, what: string): number {
+/** The chosen series (default 0), or an error that says how many there are. */
+export function pickSeries(scans: Scan[], series: number | undefined): Scan {
+  const si = series ?? 0
+  if (!Number.isInteger(si) || si < 0 || si >= scans.length) {
+    throw new Error(`series ${si} does not exist; the input holds ${scans.length} series (0…${scans.length - 1}); see \`recon-studio inspect\``)
+  }
+  return scans[si]
+}
+
+/** The chosen frame/slice (default: the middle one), or an error that says how many there are. */
+export function pickFrame(count: number, slice: number | undefined, what: string): number {
   const f = slice ?? Math.floor(count / 2)
   if (!Number.isInteger(f) || f < 0 || f >= count) throw new Error(`${what} ${f} does not exist; there are ${count} (0…${count - 1})`)
   return f
@@ -80,17 +86,9 @@ function fromImage(scan: ImageScan, slice: number | undefined): ReconInput {
   const { rows: H, columns: W, samples } = scan
   const n = H * W
   const notes: string[] = []
-  const re = new Float64Array(n)
+  const re = frameGray(scan, frame)
   const base = frame * n * samples
-  if (samples === 3) {
-    for (let i = 0; i < n; i++) {
-      const o = base + 3 * i
-      re[i] = 0.299 * scan.data[o] + 0.587 * scan.data[o + 1] + 0.114 * scan.data[o + 2]
-    }
-    notes.push('colour converted to gray (ITU-R BT.601 luma)')
-  } else {
-    for (let i = 0; i < n; i++) re[i] = scan.data[base + i]
-  }
+  if (samples === 3) notes.push('colour converted to gray (ITU-R BT.601 luma)')
   const im = new Float64Array(n)
   if (scan.imag) for (let i = 0; i < n; i++) im[i] = scan.imag[base + i]
   let scaling = 'stored values'

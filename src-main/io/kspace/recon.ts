@@ -7,6 +7,7 @@
 import type { CArray } from '../../engine/complex.ts'
 import { ifft2c } from '../../engine/fft.ts'
 import type { KspaceScan } from '../scan.ts'
+import { rss } from '../../engine/coils/combine.ts'
 
 export interface CoilImages {
   coils: number
@@ -47,14 +48,7 @@ export function coilImages(scan: KspaceScan, slice = Math.floor(scan.slices / 2)
 /** Root sum of squares over coils of the zero-filled coil images (magnitude for one coil). */
 export function zeroFilledRss(scan: KspaceScan, slice = Math.floor(scan.slices / 2), options: RssOptions = {}): RssImage {
   const { coils, rows, columns, data } = coilImages(scan, slice)
-  const plane = rows * columns
-  const rss = new Float64Array(plane)
-  for (let c = 0; c < coils; c++) {
-    const off = c * plane
-    for (let i = 0; i < plane; i++) rss[i] += data.re[off + i] ** 2 + data.im[off + i] ** 2
-  }
-  for (let i = 0; i < plane; i++) rss[i] = Math.sqrt(rss[i])
-  const image = { rows, columns, data: rss }
+  const image = { rows, columns, data: rss(data, [coils, rows, columns]) }
   return options.crop && scan.reconSize ? centerCrop(image, scan.reconSize[0], scan.reconSize[1]) : image
 }
 
