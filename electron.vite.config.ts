@@ -63,14 +63,36 @@ function cspMetaPlugin(): Plugin {
   }
 }
 
+/**
+ * src-main/version.ts reads ../package.json next to itself, which is not where the bundled
+ * out/main/ ends up: in the main build the version is a constant taken from package.json.
+ */
+function versionConstantPlugin(): Plugin {
+  const versionModule = resolve(root, 'src-main/version.ts')
+  const { version } = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { version: string }
+  return {
+    name: 'recon:version-constant',
+    load(id) {
+      if (resolve(id.split('?')[0]) === versionModule) return `export const VERSION = ${JSON.stringify(version)}\n`
+      return null
+    }
+  }
+}
+
 export default defineConfig({
   main: {
+    plugins: [versionConstantPlugin()],
     build: {
       outDir: resolve(root, 'out/main'),
       // Node dependencies stay external (electron-vite 6 default: build.externalizeDeps).
       externalizeDeps: true,
       rolldownOptions: {
-        input: { index: resolve(root, 'src-main/electron/main.ts') }
+        input: {
+          index: resolve(root, 'src-main/electron/main.ts'),
+          // The reconstruction worker (src-main/jobs/worker.ts) as plain JS: out/main/worker.js,
+          // which main.ts hands to the WorkbenchService (no tsx in the app).
+          worker: resolve(root, 'src-main/jobs/worker.ts')
+        }
       }
     }
   },

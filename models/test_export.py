@@ -5,7 +5,7 @@
 1. float64: the PyTorch hand-written backward equals autograd to ~1e-12 (fresh random
    weights and the shipped weights, several sizes, sigmas and a batch of 2).
 2. float32: the same within 1e-4.
-3. The shipped ONNX files: valid, dynamic N/H/W, under 1 MB, hashes equal the card's, and
+3. The shipped ONNX files: valid, dynamic N/H/W, under 1 MB (test-tiny) or 50 MB (the priors), hashes equal the card's, and
    their outputs equal float64 autograd within 1e-4 (relative L2) on fresh random inputs at a
    size the export never saw. The ONNX graphs are run by onnxruntime (Python) or
    onnx.reference when installed, else by onnxruntime-node through `node` (Debian's onnx 1.12
@@ -25,24 +25,42 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, HERE)
 from tiny_unet import EDMDenoiser, EDMDenoiserVJP, TinyUNet  # noqa: E402
+from prior_unet import PriorUNet  # noqa: E402
 
-CARD = os.path.join(HERE, "test-tiny.json")
 REPO = os.path.dirname(HERE)
+NETS = {"tiny-unet": TinyUNet, "prior-unet": PriorUNet}
+
+
+def shipped_cards():
+    """Every card in models/ whose network this file knows (test-tiny and the shipped priors)."""
+    cards = []
+    for name in sorted(os.listdir(HERE)):
+        if name.endswith(".json"):
+            card = json.load(open(os.path.join(HERE, name)))
+            if card.get("architecture", {}).get("name") in NETS:
+                cards.append(card)
+    return cards
 
 
 def rel(a, b):
     return ((a - b).norm() / b.norm()).item()
 
 
-def load_shipped(dtype=torch.float64):
-    net = TinyUNet()
-    net.load_state_dict(torch.load(os.path.join(HERE, "test-tiny", "weights.pt")))
+def load_shipped(card, dtype=torch.float64):
+    net = NETS[card["architecture"]["name"]]()
+    net.load_state_dict(torch.load(os.path.join(HERE, card["training"]["pytorch_weights"])))
     return EDMDenoiser(net.to(dtype)).eval()
 
 
-def fresh(dtype, seed):
+def fresh(dtype, seed, cls=TinyUNet):
+    """Random weights; PriorUNet's zero-initialised residual convs are perturbed so that every
+    path of the backward network is exercised."""
     torch.manual_seed(seed)
-    return EDMDenoiser(TinyUNet().to(dtype)).eval()
+    net = cls().to(dtype)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    return EDMDenoiser(net).eval()
 
 
 def autograd_vjp(denoiser, x, sigma, r):
@@ -61,8 +79,9 @@ def random_case(dtype, n, h, w, seed):
 
 def check_hand_vjp(dtype, tol):
     worst = 0.0
-    for k, (denoiser, (n, h, w)) in enumerate([(fresh(dtype, 1), (2, 16, 24)), (fresh(dtype, 2), (1, 32, 8)),
-                                               (load_shipped(dtype), (2, 20, 28))]):
+    cases = [(fresh(dtype, 1), (2, 16, 24)), (fresh(dtype, 2), (1, 32, 8)), (fresh(dtype, 3, PriorUNet), (2, 24, 40))]
+    cases += [(load_shipped(c, dtype), (2, 24, 32)) for c in shipped_cards()]
+    for k, (denoiser, (n, h, w)) in enumerate(cases):
         x, sigma, r = random_case(dtype, n, h, w, 10 + k)
         d_ref, g_ref = autograd_vjp(denoiser, x, sigma, r)
         with torch.no_grad():
@@ -81,12 +100,17 @@ def test_hand_vjp_float32():
 
 
 def test_onnx_files_and_card():
+    for card in shipped_cards():
+        check_onnx_files(card)
+
+
+def check_onnx_files(card):
     import onnx
-    card = json.load(open(CARD))
+    limit = (1 << 20) if card["domain"] == "test" else (50 << 20)
     for kind, inputs, outputs in (("denoiser", ["x", "sigma"], ["denoised"]),
                                   ("vjp", ["x", "sigma", "r"], ["denoised", "vjp"])):
         path = os.path.join(HERE, card["files"][kind])
-        assert os.path.getsize(path) < 1 << 20, f"{path} is over 1 MB"
+        assert os.path.getsize(path) < limit, f"{path} is over {limit >> 20} MB"
         with open(path, "rb") as f:
             assert hashlib.sha256(f.read()).hexdigest() == card["sha256"][kind], f"{path}: sha256 differs from the card"
         model = onnx.load(path)
@@ -153,10 +177,16 @@ def test_onnx_matches_autograd():
     if run is None:
         print(f"SKIP ONNX numerical comparison: {name}; test/models/ covers it with onnxruntime-node")
         return
-    card = json.load(open(CARD))
-    denoiser = load_shipped(torch.float64)
+    for card in shipped_cards():
+        check_onnx_numbers(card, run, name)
+
+
+def check_onnx_numbers(card, run, name):
+    denoiser = load_shipped(card, torch.float64)
+    m = card["input"]["multiple"]
     worst = 0.0
-    for seed, (n, h, w) in ((20, (1, 36, 52)), (21, (2, 16, 8))):  # sizes the export never saw
+    for seed, (n, h, w) in ((20, (1, 4.5, 6.5)), (21, (2, 2, 1))):  # sizes the export never saw
+        h, w = int(h * 2 * m), int(w * 2 * m)
         x, sigma, r = random_case(torch.float64, n, h, w, seed)
         # float32 inputs, and a float64 reference computed from exactly those float32 values
         x, sigma, r = x.float(), sigma.float(), r.float()
@@ -166,8 +196,8 @@ def test_onnx_matches_autograd():
         errs = [rel(out["denoised"].double(), d_ref), rel(outv["denoised"].double(), d_ref),
                 rel(outv["vjp"].double(), g_ref)]
         worst = max(worst, *errs)
-    assert worst < 1e-4, f"ONNX ({name}) differs from float64 autograd by {worst:.2e}"
-    print(f"ONNX graphs ({name}) vs float64 autograd: {worst:.1e}")
+    assert worst < 1e-4, f"{card['id']}: ONNX ({name}) differs from float64 autograd by {worst:.2e}"
+    print(f"{card['id']}: ONNX graphs ({name}) vs float64 autograd: {worst:.1e}")
 
 
 if __name__ == "__main__":

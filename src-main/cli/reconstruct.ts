@@ -1,19 +1,17 @@
 /** `recon-studio reconstruct`: simulate a measurement, run the methods, write images and a report. */
 import { existsSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { cabs, cnorm, type CArray, type ComplexImage } from '../engine/complex.ts'
+import { cabs, cnorm, type CArray } from '../engine/complex.ts'
 import { computeMetrics, METRICS_CONVENTION } from '../engine/metrics.ts'
 import { loadScans } from '../io/load-scan.ts'
 import { describeScan } from '../io/scan.ts'
 import { selectInput } from '../pipeline/select-input.ts'
-import { checkPeakRange, peakMagnitude } from '../io/value-range.ts'
 import { readMaskFile } from '../io/mask-io.ts'
 import { encodeNpy } from '../io/npy.ts'
 import { encodePng8 } from '../io/image.ts'
 import { writeFileAtomic, ensureDir } from '../io/atomic-write.ts'
-import { buildProblem, buildMeasuredProblem, type Problem } from '../pipeline/problem.ts'
-import { buildMulticoilProblem, simulateCoils } from '../pipeline/multicoil.ts'
-import type { MapsMethod } from '../pipeline/sensitivities.ts'
+import type { Problem } from '../pipeline/problem.ts'
+import { experimentFromInput, inputSize, type ExperimentMask } from '../pipeline/experiment.ts'
 import { METHODS } from '../methods/index.ts'
 import { RECONSTRUCT_SPEC, OptionError, resolveOptions, type ReconstructOptions, type Task } from '../schema/options.ts'
 import { VERSION } from '../version.ts'
@@ -39,82 +37,20 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
 
   const scans = await loadScans(opts.input, { domain: opts.domain })
   const input = selectInput(scans, { series: opts.series, slice: opts.slice })
-  const H = input.kind === 'image' ? input.reference.height : input.height
-  const W = input.kind === 'image' ? input.reference.width : input.width
+  const { height: H, width: W } = inputSize(input)
   if (opts.coils > 1 && input.kind !== 'image') throw new OptionError('--coils simulates coils from an image; this input is k-space')
   const inputDescription = describeScan(input.scan)
   log(`input: ${opts.input} (${inputDescription}${scans.length > 1 ? `, series ${opts.series ?? 0} of ${scans.length}` : ''})`)
   for (const note of [...input.scan.provenance.notes, ...input.notes]) log(`  note: ${note}`)
 
-  let problem: Problem
-  if (opts.maps === 'true' && !(input.kind === 'image' && opts.coils > 1)) {
-    throw new OptionError('--maps true is only meaningful for simulated coils (--coils N on an image input)')
-  }
-  if (input.kind === 'multicoil') {
-    if (task !== 'mri') throw new OptionError(`multi-coil k-space can only be reconstructed as MRI, not --task ${task}`)
-    if (input.measuredMask && opts.kspaceMask) throw new OptionError('measured undersampled k-space uses its own sampling mask; drop --kspace-mask')
-    checkDynamicRange(input.kspace, opts.input)
-    problem = buildMulticoilProblem({
-      kspace: input.kspace,
-      coils: input.coils,
-      height: H,
-      width: W,
-      measuredMask: input.measuredMask,
-      reference: input.reference,
-      pattern: opts.pattern,
-      acceleration: opts.acceleration,
-      centerFraction: opts.centerFraction,
-      kspaceMask: opts.kspaceMask ? loadMatchingMask(opts.kspaceMask, H, W) : undefined,
-      seed: opts.seed,
-      noise: opts.noise,
-      maps: opts.maps as MapsMethod,
-      virtualCoils: opts.virtualCoils
-    })
-  } else if (input.kind === 'image' && opts.coils > 1) {
-    if (task !== 'mri') throw new OptionError('--coils applies to MRI only')
-    const ref = input.reference
-    checkDynamicRange(ref, opts.input)
-    const sim = simulateCoils(ref, H, W, opts.coils)
-    problem = buildMulticoilProblem({
-      kspace: sim.kspace,
-      coils: opts.coils,
-      height: H,
-      width: W,
-      reference: cabs(ref),
-      pattern: opts.pattern,
-      acceleration: opts.acceleration,
-      centerFraction: opts.centerFraction,
-      kspaceMask: opts.kspaceMask ? loadMatchingMask(opts.kspaceMask, H, W) : undefined,
-      seed: opts.seed,
-      noise: opts.noise,
-      maps: opts.maps === 'true' ? { true: sim.maps } : (opts.maps as MapsMethod),
-      virtualCoils: opts.virtualCoils
-    })
-  } else if (input.kind === 'measured') {
-    if (task !== 'mri') throw new OptionError(`measured k-space can only be reconstructed as MRI, not --task ${task}`)
-    if (opts.kspaceMask) throw new OptionError('measured undersampled k-space uses its own sampling mask; drop --kspace-mask')
-    checkDynamicRange(input.kspace, opts.input)
-    problem = buildMeasuredProblem(input.kspace, input.mask, H, W)
-  } else {
-    const ref: ComplexImage = input.reference
-    checkDynamicRange(ref, opts.input)
-    let kspaceMask: Uint8Array | undefined
-    let missingMask: Uint8Array | undefined
-    if (opts.kspaceMask) kspaceMask = loadMatchingMask(opts.kspaceMask, H, W)
-    if (opts.mask) missingMask = loadMatchingMask(opts.mask, H, W)
-    problem = buildProblem(ref, {
-      task,
-      pattern: opts.pattern,
-      acceleration: opts.acceleration,
-      centerFraction: opts.centerFraction,
-      seed: opts.seed,
-      kspaceMask,
-      missingMask,
-      blurSigma: opts.blurSigma,
-      factor: opts.factor,
-      noise: opts.noise
-    })
-  }
+  const experiment = experimentFromInput(input, {
+    ...opts,
+    task,
+    inputName: opts.input,
+    kspaceMask: opts.kspaceMask ? readMask(opts.kspaceMask) : undefined,
+    missingMask: opts.mask ? readMask(opts.mask) : undefined
+  })
+  const problem = experiment.problem
   log(`problem: ${problem.description}`)
 
   // Nothing is written until every method has finished: a run that fails half-way (or is
@@ -132,7 +68,7 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
   const refMag = problem.referenceMagnitude
   // Every PNG shares one window, [0, max |reference|] (or the zero-filled image's maximum
   // without a reference), so they compare by eye.
-  const windowMax = maxOf(refMag ?? cabs((METHODS['zero-filled'].run(problem, DUMMY_PARAMS) as { image: CArray }).image))
+  const windowMax = experiment.windowMax
   const savePair = (name: string, mag: Float64Array): { npy: string; png: string } => {
     write(`${name}.npy`, encodeNpy(Float32Array.from(mag), [H, W], 'f4'))
     write(`${name}.png`, encodePng8(mag, H, W, { min: 0, max: windowMax }))
@@ -193,7 +129,7 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
     input_notes: [...input.scan.provenance.notes, ...input.notes],
     series: opts.series ?? 0,
     slice: input.frame,
-    measured: input.kind === 'measured' || (input.kind === 'multicoil' && Boolean(input.measuredMask)),
+    measured: experiment.measured,
     coils: problem.coils ?? 1,
     maps: (problem.coils ?? 1) > 1 ? opts.maps : null,
     task,
@@ -233,30 +169,15 @@ function checkOutputDir(outDir: string, planned: string[], overwrite: boolean): 
   if (clash.length) throw new Error(`${outDir} already holds ${clash.join(', ')}; pass --overwrite to replace them`)
 }
 
-/** Refuse an all-zero input, or one whose values float32 cannot hold (see value-range.ts). */
-function checkDynamicRange(image: CArray, file: string): void {
-  const peak = peakMagnitude([image.re, image.im])
-  if (peak === 0) throw new Error(`input ${file} is all zeros; there is nothing to reconstruct`)
-  checkPeakRange(peak, `input ${file}`)
-}
-
-function loadMatchingMask(file: string, H: number, W: number): Uint8Array {
+/** A mask file with its size, checked against the image by the experiment. */
+function readMask(file: string): ExperimentMask {
   const m = readMaskFile(file)
-  if (m.height !== H || m.width !== W) throw new Error(`mask ${file} is ${m.height}×${m.width} but the image is ${H}×${W}`)
-  return m.data
+  return { data: m.data, height: m.height, width: m.width, name: file }
 }
 
 /** JSON has no Infinity (PSNR of a perfect reconstruction): write null instead. */
 function jsonSafe(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? null : value
-}
-
-const DUMMY_PARAMS = { lambda: 0, iterations: 1, innerIterations: 1, tolerance: 0 }
-
-function maxOf(a: Float64Array): number {
-  let m = 0
-  for (let i = 0; i < a.length; i++) if (a[i] > m) m = a[i]
-  return m
 }
 
 /** ‖A x − y‖ / ‖y‖ on the measured samples. */

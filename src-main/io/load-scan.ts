@@ -123,7 +123,9 @@ const npyImageLoader: ScanLoader = {
 
 const pictureLoader: ScanLoader = {
   name: 'picture',
-  accepts: (_path, head) => detectImageFormat(head) !== null,
+  // A DICOM file's 128-byte preamble may hold a TIFF header (dual DICOM/TIFF files, e.g.
+  // pydicom's MR_small.dcm): the DICM magic after it wins.
+  accepts: (_path, head) => detectImageFormat(head) !== null && !isDicom(head),
   async load(path) {
     const img = decodeImage(readFileSync(path), path)
     const notes = img.colorConverted ? ['colour converted to gray (ITU-R BT.601 luma)'] : []

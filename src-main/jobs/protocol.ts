@@ -2,24 +2,18 @@
  * Plain-data messages between the JobService (main thread) and the reconstruction worker.
  *
  * A Problem holds a LinearOperator made of closures, which cannot cross a thread boundary, so
- * the worker receives what `buildProblem` was built from — the reference image and the
- * ProblemSpec (typed arrays structured-clone fine) — and rebuilds the identical problem there.
+ * the worker receives a ProblemRecipe (src-main/pipeline/recipe.ts: plain data — typed arrays,
+ * numbers, strings — for simulated, measured and multi-coil problems) and rebuilds the
+ * identical problem there with `buildFromRecipe`.
  */
 import type { MethodParams } from '../methods/index.ts'
-import type { ProblemSpec } from '../pipeline/problem.ts'
+import type { ExperimentPlan } from '../pipeline/experiment.ts'
+import type { ProblemRecipe } from '../pipeline/recipe.ts'
 import type { MethodName } from '../schema/options.ts'
-
-export interface JobReference {
-  height: number
-  width: number
-  re: Float64Array
-  im: Float64Array
-}
 
 export interface JobRequest {
   method: MethodName
-  reference: JobReference
-  spec: ProblemSpec
+  recipe: ProblemRecipe
   params: MethodParams
   /** Preview cadence passed to the method (steps); previews are also time-throttled. */
   previewEvery?: number
@@ -47,6 +41,13 @@ export type WorkerEvent =
  */
 export type WorkerOutcome = { ok: true; result: JobResult } | { ok: false; error: { name: string; message: string; stack?: string } }
 
+export type WorkerError = { name: string; message: string; stack?: string }
+
+/** The outcome of preparing a problem (coil maps estimated) in a worker. */
+export type RecipeOutcome = { ok: true; recipe: ProblemRecipe } | { ok: false; error: WorkerError }
+
 export interface WorkerApi {
   runMethod(request: JobRequest, events: (e: WorkerEvent) => void, cancelFlag: SharedArrayBuffer): Promise<WorkerOutcome>
+  /** Build an experiment plan's problem (ESPIRiT for SENSE) and return it as a recipe. */
+  buildRecipe(plan: ExperimentPlan): Promise<RecipeOutcome>
 }

@@ -3,6 +3,10 @@
  * main process, CLI) never blocks, with progress (+ elapsed / ETA), throttled previews,
  * cancellation within one solver iteration, and a service that stays usable after failures.
  *
+ * A job is a method plus a ProblemRecipe (src-main/pipeline/recipe.ts): plain data from which
+ * the worker rebuilds the problem — simulated single-coil, measured single-coil or multi-coil
+ * SENSE with its maps already estimated.
+ *
  * One worker per concurrent job (a pool of `workers`); further jobs queue. A job that throws
  * rejects with the method's own error name and message; a cancelled job rejects with a
  * CancelledError (from the engine). If a worker does not honour a cancel within
@@ -15,11 +19,13 @@ import { nodeEndpoint } from './node-endpoint.ts'
 import { CancelledError, type Progress } from '../engine/progress.ts'
 import type { CArray } from '../engine/complex.ts'
 import type { MethodParams } from '../methods/index.ts'
-import type { ProblemSpec } from '../pipeline/problem.ts'
+import type { ProblemRecipe } from '../pipeline/recipe.ts'
 import type { MethodName } from '../schema/options.ts'
-import type { JobReference, JobRequest, JobResult, WorkerApi, WorkerEvent } from './protocol.ts'
+import type { ExperimentPlan } from '../pipeline/experiment.ts'
+import type { JobRequest, JobResult, RecipeOutcome, WorkerApi, WorkerEvent, WorkerOutcome } from './protocol.ts'
 
-export type { JobReference, JobResult } from './protocol.ts'
+export type { JobResult } from './protocol.ts'
+export type { ProblemRecipe } from '../pipeline/recipe.ts'
 
 export interface JobProgress extends Progress {
   /** Seconds since the job started running in a worker (queueing excluded). */
@@ -78,14 +84,16 @@ interface Slot {
   dead: boolean
 }
 
+/** What a job does in its worker: run a method, or prepare a problem (estimate coil maps). */
+type Task = { kind: 'method'; request: JobRequest; options: RunOptions } | { kind: 'recipe'; plan: ExperimentPlan }
+
 interface Job {
   id: number
-  request: JobRequest
-  options: RunOptions
+  task: Task
   flag: Int32Array
   cancelled: boolean
   settled: boolean
-  resolve(r: JobResult): void
+  resolve(r: unknown): void
   reject(e: Error): void
   started?: number
   graceTimer?: ReturnType<typeof setTimeout>
@@ -107,11 +115,27 @@ export class JobService {
     this.spawn = spawn
   }
 
-  run(method: MethodName, reference: JobReference, spec: ProblemSpec, params: MethodParams, options: RunOptions = {}): JobHandle {
+  /** Queue `method` on the problem `recipe` describes; the handle's promise settles with its result. */
+  run(method: MethodName, recipe: ProblemRecipe, params: MethodParams, options: RunOptions = {}): JobHandle {
+    const request: JobRequest = { method, recipe, params, previewEvery: options.previewEvery, wantPreview: Boolean(options.onPreview) }
+    return this.submit<JobResult>({ kind: 'method', request, options })
+  }
+
+  /**
+   * Prepare an experiment plan's problem in a worker and get its recipe: estimating SENSE coil
+   * maps (ESPIRiT) takes seconds, which must not block the calling thread. Cancelling a job
+   * that has started terminates its worker after the grace period (the estimation has no
+   * cancellation points).
+   */
+  buildRecipe(plan: ExperimentPlan): { id: number; result: Promise<ProblemRecipe>; cancel(): void } {
+    return this.submit<ProblemRecipe>({ kind: 'recipe', plan })
+  }
+
+  private submit<T>(task: Task): { id: number; result: Promise<T>; cancel(): void } {
     const id = this.nextId++
-    let resolve!: (r: JobResult) => void
+    let resolve!: (r: T) => void
     let reject!: (e: Error) => void
-    const result = new Promise<JobResult>((res, rej) => {
+    const result = new Promise<T>((res, rej) => {
       resolve = res
       reject = rej
     })
@@ -121,25 +145,17 @@ export class JobService {
     }
     const job: Job = {
       id,
-      request: {
-        method,
-        reference: { height: reference.height, width: reference.width, re: reference.re, im: reference.im },
-        spec,
-        params,
-        previewEvery: options.previewEvery,
-        wantPreview: Boolean(options.onPreview)
-      },
-      options,
+      task,
       flag: new Int32Array(new SharedArrayBuffer(4)),
       cancelled: false,
       settled: false,
-      resolve,
-      reject
+      resolve: () => {},
+      reject: () => {}
     }
     job.resolve = (r) => {
       if (job.settled) return
       job.settled = true
-      resolve(r)
+      resolve(r as T)
     }
     job.reject = (e) => {
       if (job.settled) return
@@ -223,29 +239,35 @@ export class JobService {
     slot.job = job
     const started = performance.now()
     job.started = started
-    const { onProgress, onPreview } = job.options
-    const events = (e: WorkerEvent): void => {
-      if (job.settled) return
-      try {
-        if (e.type === 'progress') {
-          if (!onProgress) return
-          const elapsed = (performance.now() - started) / 1000
-          const eta = e.step > 0 ? (elapsed / e.step) * Math.max(0, e.total - e.step) : undefined
-          onProgress({ step: e.step, total: e.total, message: e.message, elapsed, eta })
-        } else {
-          onPreview?.({ re: e.re, im: e.im }, e.step)
+    let call: Promise<WorkerOutcome | RecipeOutcome>
+    if (job.task.kind === 'method') {
+      const { onProgress, onPreview } = job.task.options
+      const events = (e: WorkerEvent): void => {
+        if (job.settled) return
+        try {
+          if (e.type === 'progress') {
+            if (!onProgress) return
+            const elapsed = (performance.now() - started) / 1000
+            const eta = e.step > 0 ? (elapsed / e.step) * Math.max(0, e.total - e.step) : undefined
+            onProgress({ step: e.step, total: e.total, message: e.message, elapsed, eta })
+          } else {
+            onPreview?.({ re: e.re, im: e.im }, e.step)
+          }
+        } catch {
+          // A throwing listener must not break the job.
         }
-      } catch {
-        // A throwing listener must not break the job.
       }
+      call = slot.remote.runMethod(job.task.request, Comlink.proxy(events), job.flag.buffer as SharedArrayBuffer)
+    } else {
+      call = slot.remote.buildRecipe(job.task.plan)
     }
-    slot.remote.runMethod(job.request, Comlink.proxy(events), job.flag.buffer as SharedArrayBuffer).then(
+    call.then(
       (outcome) => {
         if (slot.job !== job) return // already failed through kill()
         slot.job = undefined
         clearTimeout(job.graceTimer)
-        if (outcome.ok) job.resolve(outcome.result)
-        else if (outcome.error.name === 'CancelledError') job.reject(new CancelledError(outcome.error.message))
+        if (outcome.ok) job.resolve('recipe' in outcome ? outcome.recipe : outcome.result)
+        else if (job.cancelled || outcome.error.name === 'CancelledError') job.reject(new CancelledError(outcome.error.message))
         else {
           const err = new Error(outcome.error.message)
           err.name = outcome.error.name

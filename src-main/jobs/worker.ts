@@ -16,9 +16,10 @@ import { parentPort } from 'node:worker_threads'
 import * as Comlink from 'comlink'
 import { nodeEndpoint } from './node-endpoint.ts'
 import { METHODS } from '../methods/index.ts'
-import { buildProblem } from '../pipeline/problem.ts'
+import { buildFromRecipe } from '../pipeline/recipe.ts'
+import { recipeFromPlan, type ExperimentPlan } from '../pipeline/experiment.ts'
 import type { RunControl } from '../engine/progress.ts'
-import type { JobRequest, WorkerApi, WorkerEvent, WorkerOutcome } from './protocol.ts'
+import type { JobRequest, RecipeOutcome, WorkerApi, WorkerEvent, WorkerOutcome } from './protocol.ts'
 
 /** Minimum time between progress (resp. preview) messages; the first and last step always go. */
 const PROGRESS_INTERVAL_MS = 50
@@ -56,8 +57,7 @@ export async function runMethod(
   try {
     const method = METHODS[request.method]
     if (!method) throw new Error(`unknown method '${request.method}'`)
-    const { reference: r } = request
-    const problem = buildProblem({ height: r.height, width: r.width, re: r.re, im: r.im }, request.spec)
+    const problem = buildFromRecipe(request.recipe)
     let lastProgress = -Infinity
     let lastPreview = -Infinity
     const control: RunControl = {
@@ -105,5 +105,18 @@ export async function runMethod(
   }
 }
 
-const api: WorkerApi = { runMethod }
+/**
+ * Prepare a problem off the main thread: estimating SENSE maps (ESPIRiT) takes seconds, which
+ * would freeze an Electron main process. The recipe comes back as plain data.
+ */
+export async function buildRecipe(plan: ExperimentPlan): Promise<RecipeOutcome> {
+  try {
+    return { ok: true, recipe: recipeFromPlan(plan) }
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err))
+    return { ok: false, error: { name: e.name, message: e.message, stack: e.stack } }
+  }
+}
+
+const api: WorkerApi = { runMethod, buildRecipe }
 if (parentPort) Comlink.expose(api, nodeEndpoint(parentPort))

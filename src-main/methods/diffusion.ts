@@ -7,7 +7,8 @@ import { cabs, type CArray } from '../engine/complex.ts'
 import { dps, measurementConsistency, withPhase, estimatePhase, type SamplerResult } from '../engine/diffusion/index.ts'
 import type { LinearOperator } from '../engine/linops/operator.ts'
 import type { RunControl } from '../engine/progress.ts'
-import { listModels, modelDirs } from '../models/registry.ts'
+import { findModel, listModels, modelDirs } from '../models/registry.ts'
+import type { ExecutionProvider } from '../models/session.ts'
 import { OnnxDenoiser } from '../models/onnx-denoiser.ts'
 import type { Problem } from '../pipeline/problem.ts'
 
@@ -18,13 +19,17 @@ export interface DiffusionParams {
   zeta?: number
   lambdaMc: number
   seed: number
+  /** Folders searched for model cards (default: the shipped models/ only). */
+  modelDirs?: string[]
+  /** onnxruntime execution providers to try, in order (default: CPU). */
+  executionProviders?: ExecutionProvider[]
 }
 
 /** The prior for a task when none is named: MRI → mri-brain, image tasks → natural-gray. */
-export function chooseModel(problem: Problem, requested?: string): string {
+export function chooseModel(problem: Problem, requested?: string, dirs: string[] = modelDirs()): string {
   if (requested) return requested
   const domain = problem.task === 'mri' ? 'mri-brain' : 'natural-gray'
-  const { models } = listModels(modelDirs())
+  const { models } = listModels(dirs)
   const match = models.find((m) => m.card.domain === domain)
   if (!match) {
     const have = models.map((m) => `${m.card.id} (${m.card.domain})`).join(', ') || 'none'
@@ -36,7 +41,8 @@ export function chooseModel(problem: Problem, requested?: string): string {
 export async function runDiffusion(
   which: 'dps' | 'mc', problem: Problem, zeroFilled: CArray, p: DiffusionParams, control?: RunControl
 ): Promise<{ image: CArray; std: Float64Array; result: SamplerResult; modelId: string; scale: number }> {
-  const modelId = chooseModel(problem, p.model)
+  const dirs = p.modelDirs ?? modelDirs()
+  const modelId = chooseModel(problem, p.model, dirs)
   const H = problem.height
   const W = problem.width
   // The prior works on [0, 1] magnitudes: scale by the zero-filled image's maximum.
@@ -50,7 +56,7 @@ export async function runDiffusion(
   const isReal = problem.reference !== undefined && problem.reference.im.every((v) => v === 0) && (problem.coils ?? 1) === 1
   const phase = isReal ? null : estimatePhase(zeroFilled, H, W)
   const A: LinearOperator = phase ? withPhase(problem.operator, phase) : problem.operator
-  const denoiser = await OnnxDenoiser.open(modelId)
+  const denoiser = await OnnxDenoiser.fromEntry(findModel(modelId, dirs), { executionProviders: p.executionProviders })
   try {
     const common = { steps: p.steps, samples: p.samples, seed: p.seed }
     const result = which === 'dps'

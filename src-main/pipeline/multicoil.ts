@@ -59,7 +59,26 @@ export function rssOfKspace(kspace: CArray, coils: number, height: number, width
   return rss(x, [coils, height, width])
 }
 
-export function buildMulticoilProblem(spec: MulticoilSpec): Problem {
+/** The multi-coil measurement of a spec, before coil maps: sampling, noise, optional compression. */
+export interface MulticoilMeasurement {
+  /** H×W, 1 = sampled. */
+  sampled: Uint8Array
+  pattern?: SamplingPattern
+  effectiveAcceleration: number
+  /** coils × H × W, after any coil compression. */
+  data: CArray
+  /** Coils in `data` (virtual coils after compression). */
+  coils: number
+  noiseStd: number
+  /** The problem description so far (the maps are appended by buildMulticoilProblem). */
+  description: string
+}
+
+/**
+ * Everything of a multi-coil problem except the sensitivity maps: cheap, so a live preview of
+ * the measurement (mask, zero-filled RSS) need not wait for ESPIRiT.
+ */
+export function multicoilMeasurement(spec: MulticoilSpec): MulticoilMeasurement {
   const { coils: C, height: H, width: W } = spec
   const plane = H * W
   let sampled: Uint8Array
@@ -107,6 +126,16 @@ export function buildMulticoilProblem(spec: MulticoilSpec): Problem {
     coilsUsed = cc.virtualCoils
     description += `, compressed to ${coilsUsed} virtual coils (${(100 * cc.energyKept).toFixed(1)} % energy)`
   }
+  return { sampled, pattern, effectiveAcceleration: eff, data, coils: coilsUsed, noiseStd, description }
+}
+
+export function buildMulticoilProblem(spec: MulticoilSpec): Problem {
+  const { height: H, width: W } = spec
+  const m = multicoilMeasurement(spec)
+  const { sampled, pattern, noiseStd, data } = m
+  const coilsUsed = m.coils
+  const eff = m.effectiveAcceleration
+  let description = m.description
   let maps: CArray
   if (typeof spec.maps === 'object') {
     maps = spec.maps.true

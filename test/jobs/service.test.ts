@@ -6,16 +6,18 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Worker } from 'node:worker_threads'
-import { JobService, spawnReconWorker, type JobProgress, type JobReference } from '../../src-main/jobs/service.ts'
+import { JobService, spawnReconWorker, type JobProgress } from '../../src-main/jobs/service.ts'
 import { METHODS, type MethodParams } from '../../src-main/methods/index.ts'
 import { buildProblem, type ProblemSpec } from '../../src-main/pipeline/problem.ts'
-import type { CArray } from '../../src-main/engine/complex.ts'
+import type { ProblemRecipe } from '../../src-main/pipeline/recipe.ts'
+import type { CArray, ComplexImage } from '../../src-main/engine/complex.ts'
 import { phantom } from '../helpers/cli.ts'
 
 const H = 64
 const W = 64
-const reference: JobReference = { height: H, width: W, re: phantom(H, W), im: new Float64Array(H * W) }
+const reference: ComplexImage = { height: H, width: W, re: phantom(H, W), im: new Float64Array(H * W) }
 const spec: ProblemSpec = { task: 'mri', pattern: 'poisson', acceleration: 4, seed: 7, noise: 0.01 }
+const recipe: ProblemRecipe = { kind: 'simulated', reference, spec }
 const params: MethodParams = { lambda: 0.003, iterations: 40, innerIterations: 5, tolerance: 1e-3 }
 /** Never converges (tolerance 0): runs until cancelled. */
 const LONG: MethodParams = { lambda: 0.003, iterations: 100000, innerIterations: 5, tolerance: 0 }
@@ -41,7 +43,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 test('FISTA-TV in a worker gives the in-process image bit for bit, with progress, ETA and previews', async () => {
   const progress: JobProgress[] = []
   const previews: number[] = []
-  const job = service.run('fista-tv', reference, spec, params, {
+  const job = service.run('fista-tv', recipe, params, {
     onProgress: (p) => progress.push(p),
     onPreview: (img, step) => {
       assert.equal(img.re.length, H * W)
@@ -73,7 +75,7 @@ test('the main thread stays responsive during a long job, and cancel stops it wi
   let ticks = 0
   const timer = setInterval(() => ticks++, 10)
   let lastStep = 0
-  const job = service.run('fista-tv', reference, spec, LONG, { onProgress: (p) => (lastStep = p.step) })
+  const job = service.run('fista-tv', recipe, LONG, { onProgress: (p) => (lastStep = p.step) })
   const t0 = performance.now()
   while (lastStep < 50 && performance.now() - t0 < 10000) await sleep(20)
   await sleep(300)
@@ -88,28 +90,28 @@ test('the main thread stays responsive during a long job, and cancel stops it wi
   assert.ok(latency < 1000, `cancel took ${latency.toFixed(0)} ms`)
 
   // The same service (and worker) runs the next job normally.
-  const next = await service.run('fista-tv', reference, spec, params).result
+  const next = await service.run('fista-tv', recipe, params).result
   assert.equal(next.image.re.length, H * W)
   assert.equal(spawned, 1, 'the cancelled worker should have been reused, not replaced')
 })
 
 test('a failing job rejects with the method message and the service keeps working', async () => {
-  const bad = service.run('fista-tv', reference, spec, { ...params, innerIterations: 0 })
+  const bad = service.run('fista-tv', recipe, { ...params, innerIterations: 0 })
   await assert.rejects(bad.result, (e: Error) => {
     assert.match(e.message, /inner iterations must be a positive integer/)
     assert.notEqual(e.name, 'CancelledError')
     return true
   })
-  const badSpec = service.run('fista-tv', { ...reference, re: new Float64Array(H * W) }, spec, params)
+  const badSpec = service.run('fista-tv', { kind: 'simulated', reference: { ...reference, re: new Float64Array(H * W) }, spec }, params)
   await assert.rejects(badSpec.result, /all zeros/)
-  const ok = await service.run('zero-filled', reference, spec, params).result
+  const ok = await service.run('zero-filled', recipe, params).result
   assert.equal(ok.image.re.length, H * W)
 })
 
 test('queued jobs run in order on a one-worker pool; cancelling a queued job rejects at once', async () => {
-  const a = service.run('fista-tv', reference, spec, params)
-  const b = service.run('fista-tv', reference, spec, params)
-  const c = service.run('zero-filled', reference, spec, params)
+  const a = service.run('fista-tv', recipe, params)
+  const b = service.run('fista-tv', recipe, params)
+  const c = service.run('zero-filled', recipe, params)
   b.cancel()
   await assert.rejects(b.result, { name: 'CancelledError' })
   const [ra, rc] = await Promise.all([a.result, c.result])
@@ -127,21 +129,21 @@ test('a worker that dies is replaced; dispose terminates the workers', async () 
       return w
     }
   })
-  const j1 = svc.run('fista-tv', reference, spec, LONG)
-  const j2 = svc.run('fista-tv', reference, spec, params)
+  const j1 = svc.run('fista-tv', recipe, LONG)
+  const j2 = svc.run('fista-tv', recipe, params)
   await j2.result
   assert.equal(workers.length, 2)
   // Kill the worker under j1 from outside: its job fails, a fresh worker takes the next job.
   const j1Failed = assert.rejects(j1.result, /exited/)
   await workers[0].terminate()
   await j1Failed
-  const j3 = await svc.run('fista-tv', reference, spec, params).result
+  const j3 = await svc.run('fista-tv', recipe, params).result
   assert.equal(j3.image.re.length, H * W)
   const exits = workers.map((w) => new Promise<void>((r) => (w.threadId < 0 ? r() : w.once('exit', () => r()))))
-  const running = svc.run('fista-tv', reference, spec, LONG)
+  const running = svc.run('fista-tv', recipe, LONG)
   const runningFailed = assert.rejects(running.result, /disposed/)
   await svc.dispose()
   await runningFailed
   await Promise.all(exits)
-  await assert.rejects(svc.run('zero-filled', reference, spec, params).result, /disposed/)
+  await assert.rejects(svc.run('zero-filled', recipe, params).result, /disposed/)
 })

@@ -70,6 +70,7 @@ interface DicomParserLib {
   ): Uint8Array
 }
 
-const require = createRequire(import.meta.url)
+// Not named `require`: electron-vite's ESM shim declares a top-level `require` in the bundle.
+const requireCjs = createRequire(import.meta.url)
 
-export const dicomParser = require('dicom-parser') as DicomParserLib
+export const dicomParser = requireCjs('dicom-parser') as DicomParserLib

@@ -12,9 +12,10 @@ interface LosslessDecoder {
   decode(buffer: ArrayBuffer, offset: number, length: number, numBytes: number): Uint8Array | Uint16Array
 }
 
-const require = createRequire(import.meta.url)
+// Not named `require`: electron-vite's ESM shim declares a top-level `require` in the bundle.
+const requireCjs = createRequire(import.meta.url)
 // The package declares types that it does not ship, so it is loaded untyped and typed here.
-const { Decoder } = require('jpeg-lossless-decoder-js') as { Decoder: new () => LosslessDecoder }
+const { Decoder } = requireCjs('jpeg-lossless-decoder-js') as { Decoder: new () => LosslessDecoder }
 
 export function decodeJpegLossless(data: Uint8Array, spec: FrameSpec): CodecFrame {
   const header = readJpegFrameHeader(data)

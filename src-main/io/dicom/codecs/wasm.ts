@@ -2,7 +2,7 @@
  * Loading and caching the Emscripten/WASM codecs (@cornerstonejs/codec-*).
  *
  * Each package ships a "decode only" build whose CommonJS module exports an async factory; the
- * factory finds its .wasm next to itself, so it is loaded with require() rather than bundled.
+ * factory finds its .wasm next to itself, so it is loaded with requireCjs() rather than bundled.
  * One initialised module per codec is kept for the life of the process (initialising costs a
  * few milliseconds and ~50 MB of WASM memory).
  *
@@ -26,7 +26,8 @@ export interface EmscriptenModule {
 
 type Factory<M> = (options: { print: (s: string) => void; printErr: (s: string) => void }) => Promise<M>
 
-const require = createRequire(import.meta.url)
+// Not named `require`: electron-vite's ESM shim declares a top-level `require` in the bundle.
+const requireCjs = createRequire(import.meta.url)
 
 /** Past this much WASM memory a module is replaced after use, so one huge image does not pin it. */
 const MAX_RETAINED_BYTES = 256 * 1024 * 1024
@@ -39,7 +40,7 @@ export class WasmCodec<M extends EmscriptenModule> {
   constructor(
     /** Human name for messages, e.g. "JPEG-LS (CharLS)". */
     readonly label: string,
-    /** require() id of the factory script. */
+    /** requireCjs() id of the factory script. */
     private readonly id: string
   ) {}
 
@@ -72,7 +73,7 @@ export class WasmCodec<M extends EmscriptenModule> {
       }
       let factory: Factory<M>
       try {
-        factory = require(this.id) as Factory<M>
+        factory = requireCjs(this.id) as Factory<M>
       } catch (e) {
         return Promise.reject(new Error(`${this.label} codec could not be loaded (${this.id}): ${(e as Error).message}`))
       }
