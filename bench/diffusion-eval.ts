@@ -2,7 +2,7 @@
  * Quality of the diffusion methods against FISTA-TV on held-out real data, with the settings
  * the app uses by default (issue 6's table):
  *
- *   npx tsx bench/diffusion-eval.ts [--slices 6] [--steps N] [--zeta Z] [--lambda-mc L] [--model ID] [--only mri|inpaint]
+ *   npx tsx bench/diffusion-eval.ts [--slices 6] [--steps N] [--zeta Z] [--lambda-mc L] [--model ID] [--only mri|multicoil|inpaint]
  *
  * MRI: held-out brain slices (mri-slices/Testing, and Colin27 sagittal slices of the
  * hemisphere the prior never saw), Poisson disc and Cartesian random masks at 4× and 8×.
@@ -18,7 +18,8 @@ import { computeMetrics } from '../src-main/engine/metrics.ts'
 import { Rng } from '../src-main/engine/rng.ts'
 import { encodePng8, readImageFile } from '../src-main/io/image.ts'
 import { METHODS, type MethodParams } from '../src-main/methods/index.ts'
-import { buildProblem, type ProblemSpec } from '../src-main/pipeline/problem.ts'
+import { buildProblem, type Problem, type ProblemSpec } from '../src-main/pipeline/problem.ts'
+import { buildMulticoilProblem, simulateCoils } from '../src-main/pipeline/multicoil.ts'
 import { RECONSTRUCT_SPEC } from '../src-main/schema/options.ts'
 import { FISTA_TV_DEFAULTS } from '../src-main/engine/fista-tv.ts'
 import { colinAvailable, colinSagittal, SHARED_DATA } from './datasets.ts'
@@ -98,8 +99,8 @@ const params: MethodParams = {
   diffusion: { model: opt('model'), steps, samples: 1, zeta, lambdaMc, seed: 0 }
 }
 
-async function runCase(caseName: string, img: Image, spec: ProblemSpec, gridIndex: number): Promise<void> {
-  const problem = buildProblem({ re: img.data, im: new Float64Array(img.data.length), height: img.height, width: img.width }, spec)
+async function runCase(caseName: string, img: Image, spec: ProblemSpec | Problem, gridIndex: number): Promise<void> {
+  const problem = 'operator' in spec ? spec : buildProblem({ re: img.data, im: new Float64Array(img.data.length), height: img.height, width: img.width }, spec)
   const ref = img.data
   const mags: Float64Array[] = [ref]
   for (const m of methods) {
@@ -138,7 +139,7 @@ if (!existsSync(SHARED_DATA)) {
   console.log('shared data not found; nothing to evaluate')
   process.exit(0)
 }
-if (only !== 'inpaint') {
+if (only === undefined || only === 'mri') {
   const brains = brainSlices(nSlices)
   for (const pattern of ['poisson', 'random'] as const) {
     for (const R of [4, 8]) {
@@ -147,7 +148,19 @@ if (only !== 'inpaint') {
     }
   }
 }
-if (only !== 'mri') {
+if (only === undefined || only === 'multicoil') {
+  // Issue 5: 8 synthetic coils from held-out Colin27 slices, ESPIRiT maps from the calibration region.
+  const slices = colinAvailable() ? [120, 140].map((x) => ({ name: `colin27 sagittal x=${x}`, ...colinSagittal(x, 224) })) : []
+  for (const R of [4, 8]) {
+    for (const [i, img] of slices.entries()) {
+      const x = { re: img.data, im: new Float64Array(img.data.length) }
+      const sim = simulateCoils(x, img.height, img.width, 8)
+      const problem = buildMulticoilProblem({ kspace: sim.kspace, coils: 8, height: img.height, width: img.width, reference: img.data, pattern: 'poisson', acceleration: R, seed: i, noise: 0, maps: 'espirit' })
+      await runCase(`8-coil poisson ${R}×`, img, problem, i)
+    }
+  }
+}
+if (only === undefined || only === 'inpaint') {
   const crops = bsdCrops(Math.max(2, Math.round(nSlices / 2)))
   for (const [i, img] of crops.entries()) {
     await runCase('inpaint box 80', img, { task: 'inpaint', missingMask: boxMask(img.height, img.width, 80), seed: i, noise: 0 }, i)

@@ -140,12 +140,16 @@ export interface MethodSettings {
   iterations: number
   innerIterations: number
   tolerance: number
-  /** Diffusion prior id; absent = the installed prior for the task's domain. */
+  /** Diffusion prior id, shared by DPS and MC; absent = the installed prior for the task's domain. */
   model?: string
-  steps: number
-  samples: number
-  zeta?: number
-  lambdaMc: number
+  /**
+   * DPS: sampling steps, posterior samples (their mean is the result, their std is shown) and
+   * the guidance step ζ (absent = the derived default 10·√(HW)/256). The CLI's --steps,
+   * --samples and --zeta.
+   */
+  dps: { steps: number; samples: number; zeta?: number }
+  /** Measurement consistency: steps, samples and the consistency weight λ in [0, 1] (--lambda-mc). */
+  mc: { steps: number; samples: number; lambdaMc: number }
 }
 
 export interface RunRequest {
@@ -188,7 +192,10 @@ export interface RunSummary {
   setup: RunRequest
   description: string
   reference?: ImagePlane
+  /** The sampling mask (MRI), the missing-pixel mask (inpainting), or all ones (no mask: blur, downsampling). */
   mask: ImagePlane
+  /** What a 1 in `mask` means: a sampled k-space point, a missing pixel, or nothing ('none': the task has no mask). */
+  maskMeaning: 'sampled' | 'missing' | 'none'
   /** zero-filled first, then the requested methods in order, as each finishes. */
   outcomes: MethodOutcome[]
   /** Methods that failed, with a readable message. */

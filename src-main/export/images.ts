@@ -124,8 +124,16 @@ export function panelNifti(panel: Panel, geometry: Geometry | undefined, descrip
   })
 }
 
-/** 'sampled' (k-space, white = sampled) for MRI, 'missing' (white = missing pixel) for inpainting; null otherwise. */
-export function maskMeaning(task: Task): 'sampled' | 'missing' | null {
+/**
+ * What the run's mask means, as the run says (RunSummary.maskMeaning): 'sampled' (k-space,
+ * white = sampled), 'missing' (white = missing pixel), or null when the task has no mask
+ * (blur, downsampling). A summary written before the field existed falls back to the task:
+ * MRI samples, inpainting misses pixels.
+ */
+export function maskMeaning(summary: Pick<RunSummary, 'maskMeaning' | 'setup'>): 'sampled' | 'missing' | null {
+  const m = summary.maskMeaning as RunSummary['maskMeaning'] | undefined
+  if (m !== undefined) return m === 'none' ? null : m
+  const task: Task = summary.setup.setup.task
   return task === 'mri' ? 'sampled' : task === 'inpaint' ? 'missing' : null
 }
 

@@ -6,7 +6,8 @@
 import type { ReportModel } from './report-model.ts'
 
 export const REPORT_FORMAT = 'recon-studio-run-report'
-export const REPORT_FORMAT_VERSION = 1
+/** 2: settings.dps and settings.mc hold each diffusion method's own steps and samples (1: shared settings.steps/samples). */
+export const REPORT_FORMAT_VERSION = 2
 
 export function renderReportJson(m: ReportModel): string {
   const e = m.experiment
@@ -48,10 +49,8 @@ export function renderReportJson(m: ReportModel): string {
       inner_iterations: st.innerIterations,
       tolerance: st.tolerance,
       model: st.model ?? null,
-      steps: st.steps,
-      samples: st.samples,
-      zeta: st.zeta ?? null,
-      lambda_mc: st.lambdaMc
+      dps: { steps: st.dps.steps, samples: st.dps.samples, zeta: st.dps.zeta ?? null },
+      mc: { steps: st.mc.steps, samples: st.mc.samples, lambda_mc: st.mc.lambdaMc }
     },
     has_reference: m.hasReference,
     metrics_convention: m.metricsConvention,

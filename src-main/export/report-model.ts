@@ -191,7 +191,7 @@ export function buildReportModel(inp: ReportInputs): ReportModel {
     width,
     height,
     experiment: { ...plainSetup, paintedMask: painted },
-    settings: { ...settings, methods: [...settings.methods] },
+    settings: { ...settings, methods: [...settings.methods], dps: { ...settings.dps }, mc: { ...settings.mc } },
     setupRows: setupRows(run, mask, painted, width, height),
     hasReference,
     metricsConvention: s.metricsConvention,
@@ -249,11 +249,14 @@ function setupRows(run: ExportableRun, mask: ReportMask | null, painted: { missi
     add('FISTA-TV λ', m.lambda)
     add('FISTA-TV iterations', `${m.iterations} (inner ${m.innerIterations}, tolerance ${fmtValue(m.tolerance)})`)
   }
-  if (m.methods.includes('dps') || m.methods.includes('mc')) {
-    add('Diffusion prior', m.model ?? 'default for the task')
-    add('Diffusion steps / samples', `${m.steps} / ${m.samples}`)
-    if (m.methods.includes('dps')) add('DPS ζ', m.zeta ?? 'default')
-    if (m.methods.includes('mc')) add('MC λ', m.lambdaMc)
+  if (m.methods.includes('dps') || m.methods.includes('mc')) add('Diffusion prior', m.model ?? 'default for the task')
+  if (m.methods.includes('dps')) {
+    add('DPS steps / samples', `${m.dps.steps} / ${m.dps.samples}`)
+    add('DPS ζ', m.dps.zeta ?? 'default')
+  }
+  if (m.methods.includes('mc')) {
+    add('MC steps / samples', `${m.mc.steps} / ${m.mc.samples}`)
+    add('MC λ', m.mc.lambdaMc)
   }
   add('Run', `${s.runId} (${s.state}), started ${s.created}`)
   return rows

@@ -59,7 +59,7 @@ export async function exportRun(run: ExportableRun, folder: string, formats: Exp
 
   // 1. Plan.
   const { panels, windows } = runPanels(summary)
-  const meaning = maskMeaning(summary.setup.setup.task)
+  const meaning = maskMeaning(summary)
   const layout = planLayout(panels, wanted, meaning !== null)
   const notes: string[] = []
   if (wanted.includes('mask') && !meaning) notes.push(`mask.png not written: a ${summary.setup.setup.task} run has no sampling or missing-pixel mask`)

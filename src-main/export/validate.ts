@@ -60,8 +60,11 @@ export function validateRun(run: ExportableRun): ImageSize {
     }
   }
   if (s.reference !== undefined && s.reference !== null) samePlane(s.reference, 'the reference image')
-  // Only MRI (sampling) and inpainting (missing pixels) masks mean something and get exported.
-  const hasMask = maskMeaning(s.setup.setup.task) !== null
+  if (s.maskMeaning !== undefined && !['sampled', 'missing', 'none'].includes(s.maskMeaning)) {
+    fail(`summary.maskMeaning ${JSON.stringify(s.maskMeaning)} is not sampled, missing or none`)
+  }
+  // Only sampling (MRI) and missing-pixel (inpainting) masks mean something and get exported.
+  const hasMask = maskMeaning(s) !== null
   if (hasMask) checkPlane(s.mask, 'the mask', fail)
 
   const seen = new Set<string>()

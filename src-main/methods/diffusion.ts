@@ -16,8 +16,10 @@ export interface DiffusionParams {
   model?: string
   steps: number
   samples: number
+  /** DPS guidance step ζ (default: derived from the image size); MC ignores it. */
   zeta?: number
-  lambdaMc: number
+  /** Measurement-consistency weight λ in [0, 1] (default 1); DPS ignores it. */
+  lambdaMc?: number
   seed: number
   /** Folders searched for model cards (default: the shipped models/ only). */
   modelDirs?: string[]

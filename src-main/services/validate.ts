@@ -236,8 +236,10 @@ export function validateExperimentSetup(v: unknown, what = 'setup'): ExperimentS
 }
 
 const METHOD_SETTINGS_KEYS = [
-  'methods', 'lambda', 'iterations', 'innerIterations', 'tolerance', 'model', 'steps', 'samples', 'zeta', 'lambdaMc'
+  'methods', 'lambda', 'iterations', 'innerIterations', 'tolerance', 'model', 'dps', 'mc'
 ] as const satisfies readonly (keyof MethodSettings)[]
+const DPS_KEYS = ['steps', 'samples', 'zeta'] as const satisfies readonly (keyof MethodSettings['dps'])[]
+const MC_KEYS = ['steps', 'samples', 'lambdaMc'] as const satisfies readonly (keyof MethodSettings['mc'])[]
 
 /** A model id as cards spell them. */
 export function validateModelId(v: unknown, what: string): string {
@@ -266,11 +268,24 @@ export function validateMethodSettings(v: unknown, what = 'settings'): MethodSet
     innerIterations: option(o, 'innerIterations', what)!,
     tolerance: option(o, 'tolerance', what)!,
     model: o.model === undefined || o.model === null ? undefined : validateModelId(o.model, `${what}.model`),
-    steps: option(o, 'steps', what)!,
-    samples: option(o, 'samples', what)!,
-    zeta: option(o, 'zeta', what, false),
-    lambdaMc: option(o, 'lambdaMc', what)!
+    dps: dpsSettings(o.dps, `${what}.dps`),
+    mc: mcSettings(o.mc, `${what}.mc`)
   }
+}
+
+/** DPS's own steps, samples and ζ; absent fields (or an absent object) take the schema's defaults. */
+function dpsSettings(v: unknown, what: string): MethodSettings['dps'] {
+  const o = object(v ?? {}, what, DPS_KEYS)
+  const out: MethodSettings['dps'] = { steps: option(o, 'steps', what)!, samples: option(o, 'samples', what)! }
+  const zeta = option(o, 'zeta', what, false)
+  if (zeta !== undefined) out.zeta = zeta
+  return out
+}
+
+/** Measurement consistency's own steps, samples and λ; absent fields take the schema's defaults. */
+function mcSettings(v: unknown, what: string): MethodSettings['mc'] {
+  const o = object(v ?? {}, what, MC_KEYS)
+  return { steps: option(o, 'steps', what)!, samples: option(o, 'samples', what)!, lambdaMc: option(o, 'lambdaMc', what)! }
 }
 
 export function validateRunRequest(v: unknown): RunRequest {

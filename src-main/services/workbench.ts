@@ -305,6 +305,7 @@ export class WorkbenchService implements ReconServices {
       description: experiment.description,
       reference: problem.referenceMagnitude ? plane(problem.referenceMagnitude, H, W) : undefined,
       mask: problem.mask ? maskPlane(problem.mask.data, H, W) : maskPlane(new Uint8Array(H * W).fill(1), H, W),
+      maskMeaning: problem.mask?.meaning ?? 'none',
       outcomes: [],
       failures: [],
       metricsConvention: METRICS_CONVENTION,
@@ -655,7 +656,7 @@ export class WorkbenchService implements ReconServices {
     // Zero-filled: in-process, cheap, always first.
     try {
       const t0 = performance.now()
-      const zf = METHODS['zero-filled'].run(problem, methodParams(settings, summary.setup.setup, [], 'cpu')) as MethodResult
+      const zf = METHODS['zero-filled'].run(problem, methodParams('zero-filled', settings, summary.setup.setup, [], 'cpu')) as MethodResult
       const outcome = this.outcome(run, 'zero-filled', zf, (performance.now() - t0) / 1000)
       summary.outcomes.push(outcome)
       this.emit({ type: 'method-done', runId, outcome })
@@ -669,7 +670,7 @@ export class WorkbenchService implements ReconServices {
     const pending: Promise<void>[] = []
     for (const name of settings.methods) {
       if (run.cancelled) break
-      const params = methodParams(settings, summary.setup.setup, dirs, userSettings.executionProvider)
+      const params = methodParams(name, settings, summary.setup.setup, dirs, userSettings.executionProvider)
       if (name === 'dps' || name === 'mc') {
         try {
           const entry = resolvePrior(experiment.task, settings.model, dirs)
@@ -771,23 +772,20 @@ export class WorkbenchService implements ReconServices {
 // --------------------------------------------------------------------------------------------
 // Helpers
 
-function methodParams(settings: MethodSettings, setup: ExperimentSetup, dirs: string[], provider: ExecutionProvider): MethodParams {
-  return {
+/** A method's parameters: DPS and measurement consistency each get their own diffusion settings. */
+function methodParams(name: MethodName, settings: MethodSettings, setup: ExperimentSetup, dirs: string[], provider: ExecutionProvider): MethodParams {
+  const params: MethodParams = {
     lambda: settings.lambda,
     iterations: settings.iterations,
     innerIterations: settings.innerIterations,
-    tolerance: settings.tolerance,
-    diffusion: {
-      model: settings.model,
-      steps: settings.steps,
-      samples: settings.samples,
-      zeta: settings.zeta,
-      lambdaMc: settings.lambdaMc,
-      seed: setup.seed,
-      modelDirs: dirs,
-      executionProviders: [provider]
-    }
+    tolerance: settings.tolerance
   }
+  if (name === 'dps' || name === 'mc') {
+    // DPS: steps, samples, ζ; MC: steps, samples, λ — the field names of DiffusionParams.
+    const own = name === 'dps' ? settings.dps : settings.mc
+    params.diffusion = { model: settings.model, ...own, seed: setup.seed, modelDirs: dirs, executionProviders: [provider] }
+  }
+  return params
 }
 
 /** A method's error as one readable line, prefixed by the method's label. */

@@ -132,7 +132,7 @@ test('DICOM, Poisson disc 4×, FISTA-TV and DPS, metrics, export report', { skip
   const dps = page.getByRole('checkbox', { name: 'DPS', exact: true })
   if (!(await fista.isChecked())) await fista.check()
   await dps.check()
-  await setNumber(page, 'Steps', 12) // a short run for CI; the default is what the app ships
+  await setNumber(page, 'DPS steps', 12) // a short run for CI; the default is what the app ships
   await page.getByRole('button', { name: 'Reconstruct' }).click()
   await page.getByRole('progressbar', { name: 'DPS progress' }).waitFor({ timeout: 30_000 })
   await shot(page, '03-running')
@@ -165,6 +165,10 @@ test('DICOM, Poisson disc 4×, FISTA-TV and DPS, metrics, export report', { skip
   const report = JSON.parse(readFileSync(join(folder, 'report.json'), 'utf8')) as Record<string, unknown>
   const text = JSON.stringify(report)
   for (const needle of ['poisson', 'dps', 'fista-tv', 'sha256', 'seed']) assert.ok(text.includes(needle), `report.json lacks ${needle}`)
+  const settings = report.settings as { dps: { steps: number }; mc: { steps: number } }
+  assert.equal(settings.dps.steps, 12, 'the DPS steps set in the form')
+  const dpsParams = (report.methods as { name: string; params: Record<string, unknown> }[]).find((m) => m.name === 'dps')!.params
+  assert.equal(dpsParams.steps, 12, 'DPS ran with its own steps')
   const html = readFileSync(join(folder, 'report.html'), 'utf8')
   assert.ok(!/<script/i.test(html) && html.includes('FISTA-TV'))
   assert.deepEqual(problems, [])
@@ -175,7 +179,8 @@ test('PNG: paint a mask (brush, rectangle, undo/redo) and inpaint it', { skip: s
   await page.getByLabel('Open scan').setInputFiles(PNG)
   await page.getByText('05.png').first().waitFor({ timeout: 60_000 })
   await page.getByLabel('Task').selectOption({ label: 'Inpainting' })
-  const missing = page.getByText(/pixels missing/)
+  // The painter's count ("1,234 of 65,536 pixels missing"), not the measurement's description ("inpainting, 1.9 % of pixels missing").
+  const missing = page.getByText(/^[\d,]+ of [\d,]+ pixels missing/)
   await missing.waitFor()
   await page.getByRole('button', { name: 'Brush' }).click()
   const stage = page.locator('.stage .cs')
@@ -210,7 +215,7 @@ test('PNG: paint a mask (brush, rectangle, undo/redo) and inpaint it', { skip: s
   const dps = page.getByRole('checkbox', { name: 'DPS', exact: true })
   if (await dps.isChecked()) await dps.uncheck()
   await page.getByRole('checkbox', { name: 'Measurement consistency', exact: true }).check()
-  await setNumber(page, 'Steps', 12)
+  await setNumber(page, 'MC steps', 12)
   await page.getByRole('button', { name: 'Reconstruct' }).click()
   await page.getByText('Finished. Results are in Compare.').waitFor({ timeout: 300_000 })
   await shot(page, '07-inpainted')
@@ -232,7 +237,7 @@ test('cancel a running DPS job; the workbench stays usable', { skip: skipReason 
   const fista = page.getByRole('checkbox', { name: 'FISTA-TV', exact: true })
   if (await fista.isChecked()) await fista.uncheck()
   await page.getByRole('checkbox', { name: 'DPS', exact: true }).check()
-  await setNumber(page, 'Steps', 5000)
+  await setNumber(page, 'DPS steps', 5000)
   await page.getByRole('button', { name: 'Reconstruct' }).click()
   const bar = page.getByRole('progressbar', { name: 'DPS progress' })
   await bar.waitFor({ timeout: 30_000 })

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { PNG } from 'pngjs'
+import type { RunSummary } from '../../src-main/api/contract.ts'
 import { exportRun } from '../../src-main/export/run-export.ts'
 import { parseNpy } from '../../src-main/io/npy.ts'
 import { axialSlice, readNiftiFile } from '../../src-main/io/nifti.ts'
@@ -189,4 +190,31 @@ test('an inpainting run states white = missing pixel; a deblurring run writes no
   const j2 = JSON.parse(fs.readFileSync(path.join(dir, 'blur', 'report.json'), 'utf8'))
   assert.equal(j2.mask, null)
   assert.ok(j2.notes.some((n: string) => /mask\.png not written/.test(n)))
+})
+
+test('the mask meaning is the run\'s own (summary.maskMeaning); a summary without it falls back to the task', async () => {
+  const dir = tmpDir()
+  // The run's word wins over the task: a mask of missing pixels stays one whatever the task says.
+  const stated = makeRun({ task: 'mri' })
+  stated.summary.maskMeaning = 'missing'
+  await exportRun(stated, path.join(dir, 'stated'), ['mask', 'json'])
+  const j1 = JSON.parse(fs.readFileSync(path.join(dir, 'stated', 'report.json'), 'utf8'))
+  assert.equal(j1.mask.white, 'white = missing pixel')
+  assert.equal(j1.mask.effective_acceleration, null)
+
+  const none = makeRun({ task: 'mri' })
+  none.summary.maskMeaning = 'none'
+  const r = await exportRun(none, path.join(dir, 'none'), ['mask', 'json'])
+  assert.deepEqual(r.files, ['report.json'])
+
+  // A summary from before the field existed: MRI means sampled k-space.
+  const older = makeRun({ task: 'mri' })
+  delete (older.summary as Partial<RunSummary>).maskMeaning
+  await exportRun(older, path.join(dir, 'older'), ['mask', 'json'])
+  const j3 = JSON.parse(fs.readFileSync(path.join(dir, 'older', 'report.json'), 'utf8'))
+  assert.equal(j3.mask.white, 'white = sampled k-space')
+
+  const bad = makeRun()
+  bad.summary.maskMeaning = 'holes' as never
+  await assert.rejects(exportRun(bad, path.join(dir, 'bad'), ['json']), /summary\.maskMeaning "holes" is not sampled, missing or none/)
 })

@@ -95,11 +95,10 @@ test('report.json has every field', async () => {
     inner_iterations: st.innerIterations,
     tolerance: st.tolerance,
     model: st.model,
-    steps: st.steps,
-    samples: st.samples,
-    zeta: st.zeta,
-    lambda_mc: st.lambdaMc
+    dps: { steps: st.dps.steps, samples: st.dps.samples, zeta: st.dps.zeta },
+    mc: { steps: st.mc.steps, samples: st.mc.samples, lambda_mc: st.mc.lambdaMc }
   })
+  assert.equal(j.format_version, 2)
   assert.equal(j.metrics_convention, s.metricsConvention)
   assert.equal(j.has_reference, true)
   assert.equal(j.methods.length, s.outcomes.length)
@@ -177,6 +176,11 @@ test('report.html is self-contained, shows the metrics and escapes hostile strin
   assert.ok(html.includes(s.models[0].sha256.denoiser) && html.includes(s.models[0].sha256.vjp!))
   assert.ok(html.includes(run.software.version))
   assert.ok(html.includes('<th scope="row">Seed</th><td>1234</td>'))
+  // Each diffusion method's own settings.
+  assert.ok(html.includes('<th scope="row">DPS steps / samples</th><td>50 / 4</td>'))
+  assert.ok(html.includes('<th scope="row">DPS ζ</th><td>1</td>'))
+  assert.ok(html.includes('<th scope="row">MC steps / samples</th><td>200 / 2</td>'))
+  assert.ok(html.includes('<th scope="row">MC λ</th><td>0.5</td>'))
   assert.ok(html.includes('white = sampled k-space'))
   // Every embedded image is a decodable PNG of the run's size: reference, 3 methods, 3 error maps, 1 std map, the mask.
   const images = [...html.matchAll(/src="data:image\/png;base64,([A-Za-z0-9+/=]+)"/g)]
@@ -216,7 +220,7 @@ test('the PDF is deterministic for one report and readable uncompressed', async 
     panels,
     windows,
     png8: panelPng8,
-    maskMeaning: maskMeaning(s.setup.setup.task),
+    maskMeaning: maskMeaning(s),
     maskPng: maskPng(s.mask),
     maskFile: 'mask.png',
     methodFiles: new Map(),

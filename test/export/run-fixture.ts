@@ -62,6 +62,7 @@ export interface FixtureOptions {
 
 export function makeRun(options: FixtureOptions = {}): ExportableRun {
   const withRef = options.reference !== false
+  const task = options.task ?? 'mri'
   const ref = referenceImage()
   const rng = new Rng(7)
   const outcomes: MethodOutcome[] = []
@@ -100,7 +101,7 @@ export function makeRun(options: FixtureOptions = {}): ExportableRun {
         scanId: 'scan-1',
         series: 0,
         slice: 0,
-        task: options.task ?? 'mri',
+        task,
         pattern: 'poisson',
         acceleration: 4,
         centerFraction: 0.08,
@@ -118,15 +119,14 @@ export function makeRun(options: FixtureOptions = {}): ExportableRun {
         innerIterations: 10,
         tolerance: 1e-4,
         model: 'test-tiny',
-        steps: 50,
-        samples: 4,
-        zeta: 1,
-        lambdaMc: 0.5
+        dps: { steps: 50, samples: 4, zeta: 1 },
+        mc: { steps: 200, samples: 2, lambdaMc: 0.5 }
       }
     },
     description: 'MRI, Poisson disc 4× (3.98× effective), 40×48, 1 coil',
     reference: withRef ? ref : undefined,
     mask: plane(W, H, mask),
+    maskMeaning: task === 'mri' ? 'sampled' : task === 'inpaint' ? 'missing' : 'none',
     outcomes,
     failures: [{ name: 'mc', message: 'prior <test-tiny> failed: "out of memory" & more' }],
     metricsConvention: METRICS_CONVENTION,

@@ -118,7 +118,11 @@ test('form defaults are the CLI schema defaults', () => {
   const m = defaultMethodForm()
   assert.equal(m.lambda, spec.get('lambda'))
   assert.equal(m.iterations, spec.get('iterations'))
-  assert.equal(m.steps, spec.get('steps'))
+  assert.equal(m.dpsSteps, spec.get('steps'))
+  assert.equal(m.mcSteps, spec.get('steps'))
+  assert.equal(m.dpsSamples, spec.get('samples'))
+  assert.equal(m.mcSamples, spec.get('samples'))
+  assert.equal(m.lambdaMc, spec.get('lambdaMc'))
   assert.deepEqual(m.methods, ['fista-tv'])
   assert.deepEqual(defaultMethodForm({ defaultMethods: ['mc', 'fista-tv'] }).methods, ['fista-tv', 'mc'])
 })
@@ -161,13 +165,20 @@ test('validation uses the schema bounds and ignores fields the task does not use
   const m = { ...defaultMethodForm(), iterations: 2.5 }
   assert.match(validateMethods(m).iterations!, /whole number/)
   assert.deepEqual(validateMethods({ ...m, methods: [] }), {})
+  // Each diffusion method's own steps and samples, checked only when the method is chosen.
+  const d = { ...defaultMethodForm(), dpsSteps: 0, mcSamples: 1.5, methods: ['dps' as const] }
+  assert.deepEqual(validateMethods(d), { dpsSteps: 'DPS steps must be at least 1' })
+  assert.deepEqual(validateMethods({ ...d, methods: ['mc'] }), { mcSamples: 'MC samples must be a whole number' })
 })
 
 test('method settings carry only what is set; the default prior follows the task domain', () => {
   const s = buildMethodSettings({ ...defaultMethodForm(), methods: ['mc', 'fista-tv'], zeta: null, model: null })
   assert.deepEqual(s.methods, ['fista-tv', 'mc'])
-  assert.equal('zeta' in s, false)
+  assert.equal('zeta' in s.dps, false)
   assert.equal('model' in s, false)
+  const own = buildMethodSettings({ ...defaultMethodForm(), dpsSteps: 50, dpsSamples: 2, zeta: 3, mcSteps: 200, mcSamples: 4, lambdaMc: 0.5 })
+  assert.deepEqual(own.dps, { steps: 50, samples: 2, zeta: 3 })
+  assert.deepEqual(own.mc, { steps: 200, samples: 4, lambdaMc: 0.5 })
   const models: ModelInfo[] = [
     { id: 'tiny', domain: 'test', description: '', parameters: 1, sha256: { denoiser: '' }, usable: true },
     { id: 'brain', domain: 'mri-brain', description: '', parameters: 1, sha256: { denoiser: '' }, usable: true },

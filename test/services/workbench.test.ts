@@ -51,9 +51,8 @@ const fista = (extra: Partial<MethodSettings> = {}): MethodSettings => ({
   iterations: 15,
   innerIterations: 5,
   tolerance: 0,
-  steps: 10,
-  samples: 1,
-  lambdaMc: 1,
+  dps: { steps: 10, samples: 1 },
+  mc: { steps: 10, samples: 1, lambdaMc: 1 },
   ...extra
 })
 
@@ -222,6 +221,7 @@ test('a FISTA-TV run emits progress, then method-done with PSNR above zero-fille
   assert.equal(tv.params.iterations_run, 15)
   assert.ok(summary.windowMax > 0)
   assert.equal(summary.mask.data.length, 256 * 256)
+  assert.equal(summary.maskMeaning, 'sampled')
   assert.match(summary.metricsConvention, /fastMRI/)
   assert.equal(events[events.length - 1].type, 'run-finished')
 })
@@ -271,13 +271,14 @@ test('a painted inpainting mask on a set12 PNG runs; a mask of the wrong length 
   const [zf, tv] = summary.outcomes
   assert.ok(tv.psnr! > zf.psnr! + 3, `inpainting FISTA-TV ${tv.psnr} dB vs zero-filled ${zf.psnr} dB`)
   assert.deepEqual(Array.from(summary.mask.data.subarray(70 * W, 70 * W + 3)), [1, 1, 1])
+  assert.equal(summary.maskMeaning, 'missing')
 
   await rejectsApi(wb.previewMeasurement({ ...setup, paintedMask: new Uint8Array(H * W - 1) }), /painted mask has 65535 pixels but the image is 256×256/, 'bad-request')
   await rejectsApi(wb.startRun({ setup: { ...setup, paintedMask: new Uint8Array(10) }, settings: fista() }), /painted mask/)
   await rejectsApi(wb.previewMeasurement({ ...setup, paintedMask: undefined }), /inpainting needs a painted mask/)
 })
 
-test('diffusion: no prior for the domain is a readable method failure; test-tiny runs in a worker with std and hashes', { skip }, async () => {
+test('diffusion: no prior for the domain is a readable method failure; test-tiny runs DPS and MC in workers, each with its own steps and samples, std and hashes', { skip }, async () => {
   const wb = workbench()
   const { finished } = collect(wb)
   const dir = tempDir()
@@ -293,16 +294,28 @@ test('diffusion: no prior for the domain is a readable method failure; test-tiny
   assert.equal(sa.state, 'done', 'one failed method does not stop the others')
   assert.deepEqual(sa.outcomes.map((o) => o.name), ['zero-filled', 'fista-tv'])
 
-  const b = await wb.startRun({ setup: setupFor(scan.id), settings: fista({ methods: ['mc'], model: 'test-tiny', steps: 3, samples: 2 }) })
+  const b = await wb.startRun({
+    setup: setupFor(scan.id),
+    settings: fista({ methods: ['dps', 'mc'], model: 'test-tiny', dps: { steps: 2, samples: 1, zeta: 0.5 }, mc: { steps: 3, samples: 2, lambdaMc: 0.5 } })
+  })
   await finished(b.runId)
   const sb = await wb.getRun(b.runId)
   assert.equal(sb.state, 'done', JSON.stringify(sb.failures))
   const mc = sb.outcomes.find((o) => o.name === 'mc')!
   assert.ok(mc.std && mc.std.data.length === H * W)
   assert.equal(mc.params.model, 'test-tiny')
+  assert.deepEqual([mc.params.steps, mc.params.samples, mc.params.lambda], [3, 2, 0.5], 'MC ran with its own settings')
+  const dps = sb.outcomes.find((o) => o.name === 'dps')!
+  assert.deepEqual([dps.params.steps, dps.params.samples, dps.params.zeta], [2, 1, 0.5], 'DPS ran with its own settings')
+  assert.equal(dps.std, undefined, 'one DPS sample: no std')
   assert.equal(sb.models.length, 1)
   assert.equal(sb.models[0].id, 'test-tiny')
   assert.match(sb.models[0].sha256.denoiser, /^[0-9a-f]{64}$/)
+
+  // Deblurring has no mask: the summary says so rather than leaving it to be guessed from the task.
+  const c = await wb.startRun({ setup: setupFor(scan.id, { task: 'blur' }), settings: fista({ methods: [] }) })
+  await finished(c.runId)
+  assert.equal((await wb.getRun(c.runId)).maskMeaning, 'none')
 })
 
 test('bad inputs and unknown ids are ApiErrors with readable messages', { skip }, async () => {
@@ -333,6 +346,11 @@ test('bad inputs and unknown ids are ApiErrors with readable messages', { skip }
   await rejectsApi(wb.previewMeasurement(setupFor(scan.id, { task: 'blur', coils: 4 })), /simulated coils apply to MRI only/)
   await rejectsApi(wb.startRun({ setup: setupFor(scan.id), settings: fista({ methods: ['magic' as never] }) }), /settings\.methods entry must be one of fista-tv, dps, mc/)
   await rejectsApi(wb.startRun({ setup: setupFor(scan.id), settings: fista({ iterations: -1 }) }), /settings\.iterations must be ≥ 1/)
+  await rejectsApi(wb.startRun({ setup: setupFor(scan.id), settings: fista({ dps: { steps: 0, samples: 1 } }) }), /settings\.dps\.steps must be ≥ 1/)
+  await rejectsApi(wb.startRun({ setup: setupFor(scan.id), settings: fista({ mc: { steps: 5, samples: 1.5, lambdaMc: 1 } }) }), /settings\.mc\.samples must be an integer/)
+  await rejectsApi(wb.startRun({ setup: setupFor(scan.id), settings: fista({ mc: { steps: 5, samples: 1, lambdaMc: 2 } }) }), /settings\.mc\.lambdaMc must be ≤ 1/)
+  await rejectsApi(wb.startRun({ setup: setupFor(scan.id), settings: fista({ mc: { steps: 5, samples: 1, lambdaMc: 1, zeta: 3 } as never }) }), /settings\.mc: unknown field "zeta"/)
+  await rejectsApi(wb.startRun({ setup: setupFor(scan.id), settings: { ...fista(), steps: 10 } as never }), /settings: unknown field "steps"/, 'bad-request')
   await rejectsApi(wb.startRun(null as never), /run request must be an object/)
   // An experiment the engine refuses (calibration too small for ESPIRiT, found in the worker).
   await rejectsApi(

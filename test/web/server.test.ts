@@ -222,6 +222,8 @@ test('errors: service errors keep their message and map to 404/500; bad argument
     ['openFiles', [[{ name: '../a', bytes: new Uint8Array(1) }]], /must not contain "\.\."/],
     ['openFiles', [[]], /non-empty list/],
     ['startRun', [{ setup: { scanId: 'scan-1', series: 0, acceleration: -4 }, settings: {} }], /acceleration must be/],
+    ['startRun', [{ setup: { scanId: 'scan-1', series: 0 }, settings: { dps: { steps: 0 } } }], /settings\.dps\.steps must be ≥ 1/],
+    ['startRun', [{ setup: { scanId: 'scan-1', series: 0 }, settings: { mc: 'fast' } }], /settings\.mc must be an object/],
     ['exportRun', [{ runId: 'r', formats: ['exe'] }], /got "exe"/],
     ['getRun', [null], /non-empty string/],
     ['setSettings', [{ threads: 0 }], /threads must be between 1/],

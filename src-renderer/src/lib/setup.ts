@@ -34,10 +34,14 @@ export interface MethodForm {
   innerIterations: number
   tolerance: number
   model: string | null
-  steps: number
-  samples: number
+  /** DPS: its own steps and samples (the CLI's --steps/--samples, which it shares with MC). */
+  dpsSteps: number
+  dpsSamples: number
   /** null = the CLI's derived default (10·√(HW)/256). */
   zeta: number | null
+  /** Measurement consistency: its own steps and samples. */
+  mcSteps: number
+  mcSamples: number
   lambdaMc: number
 }
 
@@ -71,9 +75,11 @@ export function defaultMethodForm(settings?: Pick<Settings, 'defaultMethods'> | 
     innerIterations: numberDefault('innerIterations'),
     tolerance: numberDefault('tolerance'),
     model: null,
-    steps: numberDefault('steps'),
-    samples: numberDefault('samples'),
+    dpsSteps: numberDefault('steps'),
+    dpsSamples: numberDefault('samples'),
     zeta: null,
+    mcSteps: numberDefault('steps'),
+    mcSamples: numberDefault('samples'),
     lambdaMc: numberDefault('lambdaMc')
   }
 }
@@ -117,13 +123,16 @@ export function validateMethods(form: MethodForm): FieldErrors {
     put('lambda', checkNumber('lambda', 'FISTA-TV λ', form.lambda))
     put('iterations', checkNumber('iterations', 'Iterations', form.iterations))
   }
-  const diffusion = form.methods.includes('dps') || form.methods.includes('mc')
-  if (diffusion) {
-    put('steps', checkNumber('steps', 'Steps', form.steps))
-    put('samples', checkNumber('samples', 'Samples', form.samples))
+  if (form.methods.includes('dps')) {
+    put('dpsSteps', checkNumber('steps', 'DPS steps', form.dpsSteps))
+    put('dpsSamples', checkNumber('samples', 'DPS samples', form.dpsSamples))
+    put('zeta', checkNumber('zeta', 'DPS ζ', form.zeta, true))
   }
-  if (form.methods.includes('dps')) put('zeta', checkNumber('zeta', 'DPS ζ', form.zeta, true))
-  if (form.methods.includes('mc')) put('lambdaMc', checkNumber('lambdaMc', 'Measurement-consistency λ', form.lambdaMc))
+  if (form.methods.includes('mc')) {
+    put('mcSteps', checkNumber('steps', 'MC steps', form.mcSteps))
+    put('mcSamples', checkNumber('samples', 'MC samples', form.mcSamples))
+    put('lambdaMc', checkNumber('lambdaMc', 'Measurement-consistency λ', form.lambdaMc))
+  }
   return e
 }
 
@@ -162,12 +171,11 @@ export function buildMethodSettings(form: MethodForm): MethodSettings {
     iterations: form.iterations,
     innerIterations: form.innerIterations,
     tolerance: form.tolerance,
-    steps: form.steps,
-    samples: form.samples,
-    lambdaMc: form.lambdaMc
+    dps: { steps: form.dpsSteps, samples: form.dpsSamples },
+    mc: { steps: form.mcSteps, samples: form.mcSamples, lambdaMc: form.lambdaMc }
   }
   if (form.model) s.model = form.model
-  if (form.zeta !== null && !Number.isNaN(form.zeta)) s.zeta = form.zeta
+  if (form.zeta !== null && !Number.isNaN(form.zeta)) s.dps.zeta = form.zeta
   return s
 }
 

@@ -198,10 +198,19 @@ export class ViewportController {
     return !this.disposed && cornerstone.getImage(this.el) !== undefined
   }
 
+  /**
+   * Join a sync group (null: leave it). A viewport that already shows an image takes the
+   * group's view (zoom relative to fit, pan, W/L) on joining: views linked again after being
+   * zoomed apart would otherwise keep different zooms until the next gesture. Members join in
+   * tile order, so the first tile's view is the one they all take.
+   */
   join(group: SyncGroup | null): void {
+    if (group === this.sync) return
     this.leaveSync?.()
     this.sync = group
     this.leaveSync = group ? group.add(this) : null
+    const shared = group && this.hasImage ? group.current(this) : null
+    if (shared) this.apply({ zoom: shared.zoom, translation: shared.translation, voi: shared.voi }, false)
   }
 
   /**
