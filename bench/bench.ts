@@ -22,6 +22,12 @@ import { simpleSensitivities } from '../src-main/engine/coils/simple.ts'
 import { colinAvailable, colinSlice, SHARED_DATA } from './datasets.ts'
 import { loadScans } from '../src-main/io/load-scan.ts'
 import { describeScan } from '../src-main/io/scan.ts'
+import { listModels } from '../src-main/models/registry.ts'
+import { OnnxDenoiser } from '../src-main/models/onnx-denoiser.ts'
+import { timeDenoiser } from '../src-main/models/timing.ts'
+import { METHODS } from '../src-main/methods/index.ts'
+import { buildProblem } from '../src-main/pipeline/problem.ts'
+import { RECONSTRUCT_SPEC } from '../src-main/schema/options.ts'
 
 interface Row {
   section: string
@@ -224,6 +230,41 @@ async function benchMulticoil(): Promise<void> {
   rows.push({ section: 'Multi-coil (230×180×8, BART workshop brain)', case: 'FISTA-TV on SENSE (default settings)', value: `${t.toFixed(2)} s (${its} it.)`, compare: bartPics })
 }
 
+/**
+ * Diffusion priors (issue 6): onnxruntime-node forward and VJP time per step at 256² and 320²,
+ * the ratio of a DPS step to a forward pass, and whole DPS / MC reconstructions of a 256²
+ * brain slice (Poisson 4×) at the app's default steps. Uses every shipped prior of a real
+ * domain; test-tiny when none is installed.
+ */
+async function benchDiffusion(): Promise<void> {
+  const { models } = listModels()
+  const priors = models.filter((m) => m.card.domain !== 'test')
+  const use = priors.length ? priors : models.filter((m) => m.card.id === 'test-tiny')
+  const steps = Number(RECONSTRUCT_SPEC.find((o) => o.key === 'steps')?.default ?? 100)
+  for (const m of use) {
+    const section = `Diffusion prior ${m.card.id} (${m.card.parameters.toLocaleString('en')} parameters)`
+    const d = await OnnxDenoiser.fromEntry(m)
+    try {
+      for (const size of [256, 320]) {
+        const t = await timeDenoiser(d, size, quick ? 3 : 7)
+        const ratio = t.vjp_s !== null ? ` — DPS step / forward = ${(t.vjp_s / t.forward_s).toFixed(2)}` : ''
+        rows.push({ section, case: `forward, VJP per step ${size}²`, value: `${(t.forward_s * 1000).toFixed(0)} ms, ${t.vjp_s === null ? '—' : (t.vjp_s * 1000).toFixed(0) + ' ms'}`, compare: `${d.executionProvider.provider} EP${ratio}` })
+      }
+    } finally {
+      await d.dispose()
+    }
+    if (m.card.domain !== 'mri-brain' && m.card.domain !== 'test') continue
+    const img = colinAvailable() ? colinSlice(90, 256) : { height: 256, width: 256, data: testImage(256).data }
+    const problem = buildProblem({ re: img.data, im: new Float64Array(img.data.length), height: 256, width: 256 }, { task: 'mri', pattern: 'poisson', acceleration: 4, seed: 0, noise: 0 })
+    for (const method of ['dps', 'mc'] as const) {
+      const t0 = performance.now()
+      await METHODS[method].run(problem, { lambda: 0, iterations: 1, innerIterations: 1, tolerance: 0, diffusion: { model: m.card.id, steps: quick ? 10 : steps, samples: 1, lambdaMc: 1, seed: 0 } })
+      const total = (performance.now() - t0) / 1000
+      rows.push({ section, case: `${method.toUpperCase()} 256², ${quick ? 10 : steps} steps, 1 sample`, value: `${total.toFixed(1)} s`, compare: 'target < 60 s on 2 cores' })
+    }
+  }
+}
+
 function printTable(): void {
   const cpu = cpus()
   console.log(`\nrecon-studio bench — ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, Node ${process.version}${bartAvailable() ? `, ${bartVersion()}` : ''}\n`)
@@ -242,6 +283,7 @@ benchPatterns()
 benchMetrics()
 benchFista()
 await benchMulticoil()
+if (!args.includes('--no-diffusion')) await benchDiffusion()
 printTable()
 mkdirSync(dirname(outFile), { recursive: true })
 writeFileSync(outFile, JSON.stringify({ date: new Date().toISOString(), rows }, null, 2))
