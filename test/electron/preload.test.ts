@@ -4,8 +4,8 @@
  * with contextBridge/ipcRenderer stubs. It must expose exactly the API methods + onEvent on
  * `window.recon`, map each to its own IPC channel with its arguments, rethrow the main
  * process's errors with their message, deliver events and unsubscribe — and expose nothing
-
-
+ * else (no ipcRenderer, no generic invoke); and once more as electron-vite builds it for the
+ * app (the real preload configuration).
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
