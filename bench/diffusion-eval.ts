@@ -2,14 +2,15 @@
  * Quality of the diffusion methods against FISTA-TV on held-out real data, with the settings
  * the app uses by default (issue 6's table):
  *
- *   npx tsx bench/diffusion-eval.ts [--slices 6] [--steps N] [--zeta Z] [--lambda-mc L] [--model ID] [--only mri|multicoil|inpaint]
+ *   npx tsx bench/diffusion-eval.ts [--slices 6] [--steps N] [--zeta Z] [--lambda-mc L] [--model ID] [--only mri|multicoil|inpaint] [--tune]
  *
  * MRI: held-out brain slices (mri-slices/Testing, and Colin27 sagittal slices of the
  * hemisphere the prior never saw), Poisson disc and Cartesian random masks at 4× and 8×.
  * Inpainting: BSD68 (256×256 centre crops), a centred 80×80 box and 70 % random missing pixels.
  * Prints a table (mean PSNR/SSIM per case and method) and writes
  * bench-output/diffusion-eval.{json,md} plus a PNG grid per case (reference, zero-filled,
- * FISTA-TV, DPS, MC, then their error maps ×4) that should be looked at.
+ * FISTA-TV, DPS, MC, then their error maps ×4) that should be looked at. `--tune` runs on
+ * training images instead (train400 are 180², so crops are smaller), to choose defaults.
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -41,9 +42,13 @@ mkdirSync(outDir, { recursive: true })
 
 interface Image { name: string; height: number; width: number; data: Float64Array }
 
+/** Held-out test slices; with `--tune`, slices from the training split instead (for choosing
+ * sampler defaults without looking at the test set). */
+const tune = args.includes('--tune')
+
 function brainSlices(n: number): Image[] {
   const out: Image[] = []
-  const root = join(SHARED_DATA, 'mri-slices/Testing')
+  const root = join(SHARED_DATA, tune ? 'mri-slices/Training' : 'mri-slices/Testing')
   const classes = readdirSync(root).sort()
   // Every class, evenly spaced files: a fixed, reproducible pick.
   for (let k = 0; out.length < Math.max(1, n - 2); k++) {
@@ -55,16 +60,16 @@ function brainSlices(n: number): Image[] {
     for (const v of img.gray) max = Math.max(max, v)
     out.push({ name: `${cls}/${f}`, height: img.height, width: img.width, data: img.gray.map((v) => v / max) })
   }
-  if (colinAvailable()) for (const x of [120, 140]) out.push({ name: `colin27 sagittal x=${x}`, ...colinSagittal(x, 224) })
+  if (colinAvailable() && !tune) for (const x of [120, 140]) out.push({ name: `colin27 sagittal x=${x}`, ...colinSagittal(x, 224) })
   return out
 }
 
 function bsdCrops(n: number): Image[] {
-  const root = join(SHARED_DATA, 'natural/bsd68')
+  const root = join(SHARED_DATA, tune ? 'natural/train400' : 'natural/bsd68')
   const files = readdirSync(root).filter((f) => f.endsWith('.png')).sort()
-  return files.slice(0, n).map((f) => {
+  return (tune ? files.slice(-n) : files.slice(0, n)).map((f) => {
     const img = readImageFile(join(root, f))
-    const S = 256
+    const S = Math.min(256, img.height, img.width) & ~7
     const oy = Math.floor((img.height - S) / 2)
     const ox = Math.floor((img.width - S) / 2)
     const data = new Float64Array(S * S)

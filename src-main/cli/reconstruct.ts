@@ -1,7 +1,7 @@
 /** `recon-studio reconstruct`: simulate a measurement, run the methods, write images and a report. */
 import { existsSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { cabs, cnorm, type CArray } from '../engine/complex.ts'
+import { cabs } from '../engine/complex.ts'
 import { computeMetrics, METRICS_CONVENTION } from '../engine/metrics.ts'
 import { loadScans } from '../io/load-scan.ts'
 import { describeScan } from '../io/scan.ts'
@@ -10,7 +10,7 @@ import { readMaskFile } from '../io/mask-io.ts'
 import { encodeNpy } from '../io/npy.ts'
 import { encodePng8 } from '../io/image.ts'
 import { writeFileAtomic, ensureDir } from '../io/atomic-write.ts'
-import type { Problem } from '../pipeline/problem.ts'
+import { dataConsistency } from '../pipeline/problem.ts'
 import { experimentFromInput, inputSize, type ExperimentMask } from '../pipeline/experiment.ts'
 import { METHODS } from '../methods/index.ts'
 import { RECONSTRUCT_SPEC, OptionError, resolveOptions, type ReconstructOptions, type Task } from '../schema/options.ts'
@@ -178,14 +178,4 @@ function readMask(file: string): ExperimentMask {
 /** JSON has no Infinity (PSNR of a perfect reconstruction): write null instead. */
 function jsonSafe(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? null : value
-}
-
-/** ‖A x − y‖ / ‖y‖ on the measured samples. */
-function dataConsistency(problem: Problem, x: CArray): number {
-  const r = problem.operator.forward(x)
-  for (let i = 0; i < r.re.length; i++) {
-    r.re[i] -= problem.measurement.re[i]
-    r.im[i] -= problem.measurement.im[i]
-  }
-  return cnorm(r) / (cnorm(problem.measurement) || 1)
 }

@@ -100,8 +100,8 @@ function registerIpc(svc: WorkbenchService): void {
 
 /** Open a path on behalf of the user (menu, recent files, OS) and tell the renderer. */
 async function openAndAnnounce(path: string): Promise<void> {
-  if (!services) return
-  if (!rendererReady) {
+  // Before the app is ready (macOS open-file at launch) or the renderer has loaded: keep it.
+  if (!services || !rendererReady) {
     pendingPaths.push(path)
     return
   }

@@ -2,22 +2,15 @@
  * Everything a report says about a run, gathered once from the run and the export plan: the
  * JSON, CSV, HTML and PDF renderers only lay this out, so they cannot disagree.
  */
-import type { ExperimentSetup, MethodSettings, RunSummary } from '../api/contract.ts'
-import type { MethodName, Task } from '../schema/options.ts'
+import type { ExperimentSetup, MethodOutcome, MethodSettings, RunSummary } from '../api/contract.ts'
+import type { Task } from '../schema/options.ts'
 import type { ExportableRun } from './run-export.ts'
 import type { Panel, Windows } from './images.ts'
 import { maskCount } from './images.ts'
 import { fmtPsnr, fmtResidual, fmtSsim, fmtValue, fmtWindow } from './format.ts'
 
-export interface ReportMethod {
-  name: MethodName
-  label: string
-  psnr: number | null
-  ssim: number | null
-  nmse: number | null
-  dcResidual: number
-  seconds: number
-  params: Record<string, number | string | boolean>
+/** A method's outcome without its images, and the files it was exported to. */
+export interface ReportMethod extends Pick<MethodOutcome, 'name' | 'label' | 'psnr' | 'ssim' | 'nmse' | 'dcResidual' | 'seconds' | 'params'> {
   /** Exported files of this method (relative paths). */
   files: string[]
 }

@@ -9,13 +9,16 @@
  *  4. create the folder, write the DICOM series, render the reports, write the files, report.json
  *     last (its presence means the set is complete);
  *  5. on any failure after writing started, remove the files and folders this call created.
- * Every file goes through writeFileAtomic (temp file, fsync, rename).
+ * Every file goes through writeFileAtomic (temp file, fsync, rename). With overwrite, the files
+ * being replaced are first set aside (renamed in place), restored if the export fails and
+ * deleted once it has succeeded: a failed export never leaves a mix of old and new files.
  */
+import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type { ExportFormat, ExportResult, RunSummary } from '../api/contract.ts'
 import type { DicomSource } from '../io/dicom-write.ts'
-import { ensureDir, writeFileAtomic } from '../io/atomic-write.ts'
+import { ensureDir, removeDirQuietly, removeQuietly, writeFileAtomic } from '../io/atomic-write.ts'
 import type { Geometry } from '../io/scan.ts'
 import { validateRun } from './validate.ts'
 import { maskMeaning, maskPng, panelNifti, panelNpy, panelPng16, panelPng8, runPanels, type Panel } from './images.ts'
@@ -97,6 +100,7 @@ export async function exportRun(run: ExportableRun, folder: string, formats: Exp
   // 4. Write; 5. undo on failure.
   const created: string[] = []
   const createdDirs: string[] = []
+  const setAside: { target: string; backup: string }[] = []
   const makeDir = (dir: string): void => {
     const missing: string[] = []
     for (let d = dir; !fs.existsSync(d) && d !== path.dirname(d); d = path.dirname(d)) missing.push(d)
@@ -105,6 +109,15 @@ export async function exportRun(run: ExportableRun, folder: string, formats: Exp
   }
   try {
     makeDir(root)
+    // Overwrite: the old set goes aside first (report.json included, so it never describes a
+    // half-replaced set), and every target is then written fresh.
+    for (const rel of overwrite ? layout.all : []) {
+      const target = abs(rel)
+      if (!lstatOrNull(target)) continue
+      const backup = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.old`)
+      fs.renameSync(target, backup)
+      setAside.push({ target, backup })
+    }
     if (layout.dicom.size) {
       let source = run.dicomSource
       if (!source) {
@@ -155,9 +168,17 @@ export async function exportRun(run: ExportableRun, folder: string, formats: Exp
     }
   } catch (err) {
     for (const f of created.reverse()) removeQuietly(f)
+    for (const { target, backup } of setAside.reverse()) {
+      try {
+        fs.renameSync(backup, target)
+      } catch {
+        // Leave the backup where it is rather than lose it.
+      }
+    }
     for (const d of createdDirs.sort((a, b) => b.length - a.length)) removeDirQuietly(d)
     throw err
   }
+  for (const { backup } of setAside) removeQuietly(backup)
   return { folder: root, files: layout.all }
 }
 
@@ -206,21 +227,5 @@ function lstatOrNull(p: string): fs.Stats | null {
     return fs.lstatSync(p)
   } catch {
     return null
-  }
-}
-
-function removeQuietly(p: string): void {
-  try {
-    fs.unlinkSync(p)
-  } catch {
-    // already gone
-  }
-}
-
-function removeDirQuietly(dir: string): void {
-  try {
-    fs.rmdirSync(dir) // only when empty
-  } catch {
-    // not empty, or gone
   }
 }

@@ -134,11 +134,21 @@ function fsyncDir(dir: string): void {
   }
 }
 
-function removeQuietly(p: string): void {
+/** Remove a file if it is there; never throws (cleaning up after a failure). */
+export function removeQuietly(p: string): void {
   try {
     fs.unlinkSync(p)
   } catch {
     // Already gone, or the directory vanished: nothing left to clean up.
+  }
+}
+
+/** Remove a directory only if it is empty (so never anything else); never throws. */
+export function removeDirQuietly(dir: string): void {
+  try {
+    fs.rmdirSync(dir)
+  } catch {
+    // Not empty, or already gone.
   }
 }
 

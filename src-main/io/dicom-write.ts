@@ -26,7 +26,7 @@ import * as path from 'node:path'
 import { randomUUID } from 'node:crypto'
 // @ts-expect-error -- dcmjs ships no type declarations; the few parts used are typed in DcmjsData below.
 import dcmjs from 'dcmjs'
-import { writeFileAtomic, ensureDir, FileExistsError } from './atomic-write.ts'
+import { writeFileAtomic, ensureDir, FileExistsError, removeDirQuietly, removeQuietly } from './atomic-write.ts'
 import type { Geometry } from './scan.ts'
 
 export interface DerivedImage {
@@ -521,21 +521,5 @@ function isSymlink(p: string): boolean {
     return fs.lstatSync(p).isSymbolicLink()
   } catch {
     return false
-  }
-}
-
-function removeQuietly(p: string): void {
-  try {
-    fs.unlinkSync(p)
-  } catch {
-    // already gone
-  }
-}
-
-function removeDirQuietly(dir: string): void {
-  try {
-    fs.rmdirSync(dir) // only succeeds when empty: never removes anything else
-  } catch {
-    // not empty or already gone
   }
 }

@@ -203,7 +203,17 @@ export class JobService {
   private pump(): void {
     while (this.queue.length) {
       let slot = this.slots.find((s) => !s.job && !s.dead)
-      if (!slot && this.slots.length < this.size) slot = this.addSlot()
+      if (!slot && this.slots.length < this.size) {
+        try {
+          slot = this.addSlot()
+        } catch (err) {
+          // No worker could be started: the job that needed it fails (it would otherwise wait
+          // in the queue forever, and start much later with nobody waiting for it).
+          const job = this.queue.shift()!
+          job.reject(new Error(`could not start a reconstruction worker: ${(err as Error)?.message ?? String(err)}`))
+          continue
+        }
+      }
       if (!slot) return
       const job = this.queue.shift()!
       this.start(slot, job)

@@ -8,11 +8,10 @@
  * Masks come already loaded (the CLI reads its files, the app passes the painted pixels).
  */
 import { cabs, type CArray, type ComplexImage } from '../engine/complex.ts'
-import type { PatternName } from '../engine/patterns/index.ts'
 import { checkPeakRange, peakMagnitude } from '../io/value-range.ts'
 import type { Scan } from '../io/scan.ts'
 import { METHODS, type MethodResult } from '../methods/index.ts'
-import { OptionError, type MapsOption, type Task } from '../schema/options.ts'
+import { OptionError, type ReconstructOptions, type Task } from '../schema/options.ts'
 import { buildMulticoilProblem, multicoilMeasurement, simulateCoils, type MulticoilMeasurement, type MulticoilSpec } from './multicoil.ts'
 import { buildMeasuredProblem, buildProblem, type Problem, type ProblemSpec } from './problem.ts'
 import { buildFromRecipe, multicoilRecipe, type ProblemRecipe } from './recipe.ts'
@@ -28,22 +27,15 @@ export interface ExperimentMask {
   name?: string
 }
 
-/** The ReconstructOptions fields that define an experiment, with masks already loaded. */
-export interface ExperimentOptions {
-  series?: number
-  slice?: number
-  /** Default: 'inpaint' with a missing-pixel mask, else 'mri'. */
-  task?: Task
-  pattern: PatternName
-  acceleration: number
-  centerFraction?: number
-  seed: number
-  blurSigma: number
-  factor: number
-  noise: number
-  coils: number
-  maps: MapsOption
-  virtualCoils?: number
+/**
+ * The ReconstructOptions fields that define an experiment, with masks already loaded. `task`
+ * defaults to 'inpaint' with a missing-pixel mask, else 'mri'.
+ */
+export interface ExperimentOptions
+  extends Pick<
+    ReconstructOptions,
+    'series' | 'slice' | 'task' | 'pattern' | 'acceleration' | 'centerFraction' | 'seed' | 'blurSigma' | 'factor' | 'noise' | 'coils' | 'maps' | 'virtualCoils'
+  > {
   /** MRI: explicit k-space mask (1 = sampled) instead of a generated pattern. A bare array must be H·W long. */
   kspaceMask?: Uint8Array | ExperimentMask
   /** Inpainting: missing pixels (1 = missing). A bare array must be H·W long. */
@@ -103,6 +95,25 @@ export function planExperiment(input: ReconInput, opts: ExperimentOptions): Expe
   if (opts.kspaceMask && task !== 'mri') throw new OptionError('--kspace-mask only applies to --task mri')
   const { height: H, width: W } = inputSize(input)
   const name = opts.inputName ?? input.scan.provenance.path
+  /** A SENSE plan: the coil data and maps given, the sampling options from `opts`. */
+  const sensePlan = (data: Pick<MulticoilSpec, 'kspace' | 'coils' | 'measuredMask' | 'reference' | 'maps'>): ExperimentPlan => ({
+    kind: 'multicoil',
+    task: 'mri',
+    height: H,
+    width: W,
+    spec: {
+      ...data,
+      height: H,
+      width: W,
+      pattern: opts.pattern,
+      acceleration: opts.acceleration,
+      centerFraction: opts.centerFraction,
+      kspaceMask: matchingMask(opts.kspaceMask, H, W, 'k-space'),
+      seed: opts.seed,
+      noise: opts.noise,
+      virtualCoils: opts.virtualCoils
+    }
+  })
   if (opts.coils > 1 && input.kind !== 'image') throw new OptionError('--coils simulates coils from an image; this input is k-space')
   if (opts.maps === 'true' && !(input.kind === 'image' && opts.coils > 1)) {
     throw new OptionError('--maps true is only meaningful for simulated coils (--coils N on an image input)')
@@ -111,45 +122,14 @@ export function planExperiment(input: ReconInput, opts: ExperimentOptions): Expe
     if (task !== 'mri') throw new OptionError(`multi-coil k-space can only be reconstructed as MRI, not --task ${task}`)
     if (input.measuredMask && opts.kspaceMask) throw new OptionError('measured undersampled k-space uses its own sampling mask; drop --kspace-mask')
     checkDynamicRange(input.kspace, name)
-    const spec: MulticoilSpec = {
-      kspace: input.kspace,
-      coils: input.coils,
-      height: H,
-      width: W,
-      measuredMask: input.measuredMask,
-      reference: input.reference,
-      pattern: opts.pattern,
-      acceleration: opts.acceleration,
-      centerFraction: opts.centerFraction,
-      kspaceMask: matchingMask(opts.kspaceMask, H, W, 'k-space'),
-      seed: opts.seed,
-      noise: opts.noise,
-      maps: opts.maps as MapsMethod,
-      virtualCoils: opts.virtualCoils
-    }
-    return { kind: 'multicoil', task: 'mri', height: H, width: W, spec }
+    return sensePlan({ kspace: input.kspace, coils: input.coils, measuredMask: input.measuredMask, reference: input.reference, maps: opts.maps as MapsMethod })
   }
   if (input.kind === 'image' && opts.coils > 1) {
     if (task !== 'mri') throw new OptionError('--coils applies to MRI only')
     const ref = input.reference
     checkDynamicRange(ref, name)
     const sim = simulateCoils(ref, H, W, opts.coils)
-    const spec: MulticoilSpec = {
-      kspace: sim.kspace,
-      coils: opts.coils,
-      height: H,
-      width: W,
-      reference: cabs(ref),
-      pattern: opts.pattern,
-      acceleration: opts.acceleration,
-      centerFraction: opts.centerFraction,
-      kspaceMask: matchingMask(opts.kspaceMask, H, W, 'k-space'),
-      seed: opts.seed,
-      noise: opts.noise,
-      maps: opts.maps === 'true' ? { true: sim.maps } : (opts.maps as MapsMethod),
-      virtualCoils: opts.virtualCoils
-    }
-    return { kind: 'multicoil', task: 'mri', height: H, width: W, spec }
+    return sensePlan({ kspace: sim.kspace, coils: opts.coils, reference: cabs(ref), maps: opts.maps === 'true' ? { true: sim.maps } : (opts.maps as MapsMethod) })
   }
   if (input.kind === 'measured') {
     if (task !== 'mri') throw new OptionError(`measured k-space can only be reconstructed as MRI, not --task ${task}`)

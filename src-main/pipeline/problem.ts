@@ -2,7 +2,7 @@
  * A reconstruction problem: the forward operator A, the simulated measurement y = A x + n, and
  * the reference x, built from options (the physics, in deepinv's split; methods are separate).
  */
-import { cabs, cmaxAbs, type CArray, type ComplexImage } from '../engine/complex.ts'
+import { cabs, cmaxAbs, cnorm, type CArray, type ComplexImage } from '../engine/complex.ts'
 import { Rng } from '../engine/rng.ts'
 import { generatePattern, effectiveAcceleration, type SamplingPattern, type PatternName } from '../engine/patterns/index.ts'
 import { undersampledFourier, pixelMask, gaussianBlur, downsample, type LinearOperator } from '../engine/linops/index.ts'
@@ -105,6 +105,16 @@ export function buildProblem(reference: ComplexImage, spec: ProblemSpec): Proble
     noiseStd,
     description
   }
+}
+
+/** Data consistency of a result x: ‖A x − y‖ / ‖y‖ on the measured samples. */
+export function dataConsistency(problem: Problem, x: CArray): number {
+  const r = problem.operator.forward(x)
+  for (let i = 0; i < r.re.length; i++) {
+    r.re[i] -= problem.measurement.re[i]
+    r.im[i] -= problem.measurement.im[i]
+  }
+  return cnorm(r) / (cnorm(problem.measurement) || 1)
 }
 
 /**

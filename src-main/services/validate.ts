@@ -15,6 +15,7 @@ import * as path from 'node:path'
 import {
   ApiError,
   EXPORT_FORMATS,
+  type ApiMethod,
   type ExperimentSetup,
   type ExportFormat,
   type ExportRequest,
@@ -338,4 +339,27 @@ export function checkMaskLength(mask: Uint8Array, height: number, width: number,
   if (mask.length !== height * width) {
     throw badRequest(`${what} has ${mask.length} pixels but the image is ${height}×${width} = ${height * width}`)
   }
+}
+
+type Check = (v: unknown) => unknown
+
+/**
+ * Per API method: the checks of its required, then its optional arguments. The transports apply
+ * them before a call reaches the service (src-main/web/dispatch.ts); the WorkbenchService runs
+ * the same validators on each argument itself.
+ */
+export const API_ARGUMENTS: Record<ApiMethod, { required: Check[]; optional?: Check[] }> = {
+  info: { required: [] },
+  openFiles: { required: [(v) => validateUploads(v)] },
+  openPath: { required: [(v) => validatePath(v, 'path', { absolute: true })] },
+  recentFiles: { required: [] },
+  slice: { required: [validateSliceRequest], optional: [(v) => validateFlags(v, 'coils', 'options')] },
+  previewMeasurement: { required: [(v) => validateExperimentSetup(v)], optional: [(v) => validateFlags(v, 'maps', 'options')] },
+  startRun: { required: [validateRunRequest] },
+  cancelRun: { required: [(v) => validateId(v, 'runId')] },
+  getRun: { required: [(v) => validateId(v, 'runId')] },
+  exportRun: { required: [validateExportRequest] },
+  listModels: { required: [] },
+  getSettings: { required: [] },
+  setSettings: { required: [(v) => validateSettingsPatch(v)] }
 }

@@ -41,7 +41,7 @@ import {
   type SliceRequest,
   type SliceView
 } from '../api/contract.ts'
-import { cabs, cnorm, type CArray } from '../engine/complex.ts'
+import { cabs } from '../engine/complex.ts'
 import { computeMetrics, METRICS_CONVENTION } from '../engine/metrics.ts'
 import { CancelledError } from '../engine/progress.ts'
 import { FileExistsError } from '../io/atomic-write.ts'
@@ -66,7 +66,7 @@ import {
 } from '../pipeline/experiment.ts'
 import type { ProblemRecipe } from '../pipeline/recipe.ts'
 import { rssOfKspace } from '../pipeline/multicoil.ts'
-import type { Problem } from '../pipeline/problem.ts'
+import { dataConsistency } from '../pipeline/problem.ts'
 import { selectInput, type ReconInput } from '../pipeline/select-input.ts'
 import { OptionError, type MethodName } from '../schema/options.ts'
 import { VERSION } from '../version.ts'
@@ -218,7 +218,8 @@ export class WorkbenchService implements ReconServices {
 
   async openPath(file: string): Promise<ScanSummary> {
     this.alive()
-    const p = path.resolve(validatePath(file, 'path'))
+    // Absolute only: a relative path would name a file relative to wherever the services run.
+    const p = path.resolve(validatePath(file, 'path', { absolute: true }))
     if (!fs.existsSync(p)) throw new ApiError(`cannot open ${p}: no such file or folder`, NOT_FOUND)
     let scans: Scan[]
     try {
@@ -793,16 +794,6 @@ function readable(name: MethodName, err: unknown): string {
   const message = (err as Error)?.message ?? String(err)
   const label = METHODS[name].label
   return message.startsWith(label) ? message : `${label}: ${message}`
-}
-
-/** ‖A x − y‖ / ‖y‖ on the measured samples. */
-function dataConsistency(problem: Problem, x: CArray): number {
-  const r = problem.operator.forward(x)
-  for (let i = 0; i < r.re.length; i++) {
-    r.re[i] -= problem.measurement.re[i]
-    r.im[i] -= problem.measurement.im[i]
-  }
-  return cnorm(r) / (cnorm(problem.measurement) || 1)
 }
 
 function count(mask: Uint8Array): number {

@@ -7,17 +7,7 @@
  */
 import { API_METHODS, ApiError, type ApiMethod, type AppInfo } from '../api/contract.ts'
 import type { ReconServices } from '../services/types.ts'
-import {
-  validateExperimentSetup,
-  validateExportRequest,
-  validateFlags,
-  validateId,
-  validatePath,
-  validateRunRequest,
-  validateSettingsPatch,
-  validateSliceRequest,
-  validateUploads
-} from '../services/validate.ts'
+import { API_ARGUMENTS } from '../services/validate.ts'
 
 /** An argument the caller got wrong: 400 over HTTP. */
 export class BadRequestError extends ApiError {
@@ -31,29 +21,6 @@ export function isApiMethod(name: string): name is ApiMethod {
   return (API_METHODS as readonly string[]).includes(name)
 }
 
-type Check = (v: unknown) => void
-
-/**
- * Per method: the checks of the required, then the optional arguments — the services' own
- * validators (src-main/services/validate.ts), so a request is refused at the door with the
- * message the service would give, and nothing malformed reaches it.
- */
-const SIGNATURES: Record<ApiMethod, { required: Check[]; optional?: Check[] }> = {
-  info: { required: [] },
-  openFiles: { required: [(v) => validateUploads(v)] },
-  openPath: { required: [(v) => validatePath(v, 'path')] },
-  recentFiles: { required: [] },
-  slice: { required: [validateSliceRequest], optional: [(v) => validateFlags(v, 'coils', 'options')] },
-  previewMeasurement: { required: [(v) => validateExperimentSetup(v)], optional: [(v) => validateFlags(v, 'maps', 'options')] },
-  startRun: { required: [validateRunRequest] },
-  cancelRun: { required: [(v) => validateId(v, 'runId')] },
-  getRun: { required: [(v) => validateId(v, 'runId')] },
-  exportRun: { required: [validateExportRequest] },
-  listModels: { required: [] },
-  getSettings: { required: [] },
-  setSettings: { required: [(v) => validateSettingsPatch(v)] }
-}
-
 const ORDINAL = ['first', 'second', 'third']
 
 /**
@@ -64,7 +31,9 @@ export function checkArgs(method: ApiMethod, args: unknown): unknown[] {
   if (!Array.isArray(args)) throw new BadRequestError(`${method}: the arguments must be a list`)
   const list = [...args]
   while (list.length && list[list.length - 1] === undefined) list.pop()
-  const sig = SIGNATURES[method]
+  // The services' own validators, so a request is refused at the door with the message the
+  // service would give, and nothing malformed reaches it.
+  const sig = API_ARGUMENTS[method]
   const max = sig.required.length + (sig.optional?.length ?? 0)
   if (list.length < sig.required.length || list.length > max) {
     const want = max === sig.required.length ? `${max}` : `${sig.required.length} to ${max}`

@@ -5,7 +5,7 @@
  * (fixtures/drive-main.mjs). Checks: one IPC handler per API method, answered only for the
  * app's own top-level page, arguments validated, errors as readable messages; a run whose
  * FISTA-TV executes in the bundled worker (main/worker.js) with events sent to the window;
- * files from the command line and OS open-file announced as 'scan-opened'; the File menu; the hardening hooks; and quitting
+ * files from the command line and OS open-file (before and after the app is ready) announced as 'scan-opened'; the File menu; the hardening hooks; and quitting
  * only after the services are disposed.
  */
 import { test } from 'node:test'
@@ -81,6 +81,7 @@ test('the bundled main process registers the API over IPC and runs reconstructio
 
   assert.equal(r.openedBeforeLoad, 0, 'nothing is announced before the renderer has loaded')
   assert.deepEqual(r.scanOpened, [
+    { channel: EVENT_CHANNEL, name: 'phantom.png' }, // from macOS open-file before the app was ready
     { channel: EVENT_CHANNEL, name: 'phantom.png' }, // from the command line
     { channel: EVENT_CHANNEL, name: 'phantom.png' } // from macOS open-file
   ])

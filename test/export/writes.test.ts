@@ -67,11 +67,13 @@ test('overwrite replaces the files and leaves unrelated ones alone', async () =>
   assert.deepEqual([...snapshot(dir).keys()].filter((f) => f.endsWith('.tmp')), [])
 })
 
-test('a failure after writing started removes what this export wrote', async () => {
-  const dir = path.join(tmpDir(), 'out')
+/**
+ * A run whose export fails after writing has started: its description is read by validation,
+ * then again by the report, which fails — after the DICOM series (written first) are on disk.
+ * `reset()` arms it again for another export.
+ */
+function failingWhileRendering(): { run: ReturnType<typeof makeRun>; reset: () => void } {
   const run = makeRun()
-  // The run's description is read by validation, then again by the report: fail there, after
-  // the DICOM series (written first) are on disk.
   let reads = 0
   const description = run.summary.description
   Object.defineProperty(run.summary, 'description', {
@@ -80,16 +82,36 @@ test('a failure after writing started removes what this export wrote', async () 
       return description
     }
   })
+  return { run, reset: () => (reads = 0) }
+}
+
+test('a failure after writing started removes what this export wrote', async () => {
+  const dir = path.join(tmpDir(), 'out')
+  const { run, reset } = failingWhileRendering()
   await assert.rejects(exportRun(run, dir, ['dicom', 'png', 'json']), /simulated failure/)
   assert.equal(fs.existsSync(dir), false, 'the folder this call created is gone again')
 
   // In an existing folder: its own files stay, the export's are removed.
   fs.mkdirSync(dir)
   fs.writeFileSync(path.join(dir, 'notes.txt'), 'unrelated')
-  reads = 0
+  reset()
   await assert.rejects(exportRun(run, dir, ['dicom', 'png', 'json']), /simulated failure/)
   assert.deepEqual([...snapshot(dir).keys()], ['notes.txt'])
   assert.deepEqual(fs.readdirSync(dir), ['notes.txt'])
+})
+
+test('overwrite: a failure after writing started restores the previous set, byte for byte', async () => {
+  const dir = path.join(tmpDir(), 'out')
+  await exportRun(makeRun(), dir, ['dicom', 'png', 'json', 'csv'])
+  fs.writeFileSync(path.join(dir, 'notes.txt'), 'unrelated')
+  const before = snapshot(dir)
+  const { run } = failingWhileRendering()
+  // The DICOM series are replaced before the reports are rendered: the failure comes after that.
+  await assert.rejects(exportRun(run, dir, ['dicom', 'png', 'json', 'csv'], { overwrite: true }), /simulated failure/)
+  assert.deepEqual(snapshot(dir), before, 'the old files are back, nothing new or set aside is left')
+  // And a successful overwrite leaves no set-aside copies behind.
+  await exportRun(makeRun(), dir, ['dicom', 'png', 'json', 'csv'], { overwrite: true })
+  assert.deepEqual([...snapshot(dir).keys()].sort(), [...before.keys()].sort())
 })
 
 test('bad input gives readable errors and writes nothing', async () => {

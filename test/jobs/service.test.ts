@@ -119,6 +119,28 @@ test('queued jobs run in order on a one-worker pool; cancelling a queued job rej
   assert.equal(rc.image.re.length, H * W)
 })
 
+test('a worker that cannot be started fails its job with a readable message, nothing is left queued, and the service recovers', async () => {
+  let attempts = 0
+  const svc = new JobService({
+    workers: 1,
+    spawn: () => {
+      if (++attempts === 1) throw new Error('no worker today')
+      return spawnReconWorker()
+    }
+  })
+  try {
+    // run() must not throw: the failure arrives through the job's promise.
+    const failed = svc.run('zero-filled', recipe, params)
+    await assert.rejects(failed.result, /could not start a reconstruction worker: no worker today/)
+    // The failed job is gone from the queue: the next job is the one that runs.
+    const ok = await svc.run('zero-filled', recipe, params).result
+    assert.equal(ok.image.re.length, H * W)
+    assert.equal(attempts, 2)
+  } finally {
+    await svc.dispose()
+  }
+})
+
 test('a worker that dies is replaced; dispose terminates the workers', async () => {
   const workers: Worker[] = []
   const svc = new JobService({

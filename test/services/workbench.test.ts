@@ -10,6 +10,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ApiError, type RunEvent, type ExperimentSetup, type MethodSettings } from '../../src-main/api/contract.ts'
 import { WorkbenchService } from '../../src-main/services/workbench.ts'
+import { spawnReconWorker } from '../../src-main/jobs/service.ts'
 import { loadScans } from '../../src-main/io/load-scan.ts'
 import { frameGray, type ImageScan } from '../../src-main/io/scan.ts'
 import { decodeImage } from '../../src-main/io/image.ts'
@@ -324,6 +325,7 @@ test('bad inputs and unknown ids are ApiErrors with readable messages', { skip }
   await rejectsApi(wb.openPath(truncated), /truncated: pixel data needs 8192 bytes/, 'bad-request')
   await rejectsApi(wb.openFiles([{ name: 'MR_truncated.dcm', bytes: new Uint8Array(fs.readFileSync(truncated)) }]), /^MR_truncated\.dcm: .*truncated/)
   await rejectsApi(wb.openPath(path.join(DATA, 'no-such-file.dcm')), /no such file/, 'not-found')
+  await rejectsApi(wb.openPath(path.relative(process.cwd(), PNG)), /path must be an absolute path/, 'bad-request')
   await rejectsApi(wb.openFiles([{ name: '../evil.dcm', bytes: new Uint8Array(4) }]), /must not contain "\.\."/)
   await rejectsApi(wb.openFiles([{ name: '/etc/passwd', bytes: new Uint8Array(4) }]), /relative name/)
   await rejectsApi(wb.openFiles([]), /non-empty list/)
@@ -358,6 +360,56 @@ test('bad inputs and unknown ids are ApiErrors with readable messages', { skip }
     /calibration region is \d+×\d+, smaller than the 6×6 kernel/,
     'bad-request'
   )
+})
+
+test('a run whose worker cannot start fails with the method named, frees its job, and the next run works', async () => {
+  let spawns = 0
+  const wb = workbench(tempDir(), {
+    spawn: () => {
+      if (++spawns === 1) throw new Error('no worker today')
+      return spawnReconWorker()
+    }
+  })
+  const { finished } = collect(wb)
+  const dir = tempDir()
+  const scan = await wb.openPath(writeNpy(path.join(dir, 'small.npy'), phantom(32, 32), [32, 32], 'f4'))
+  const a = await wb.startRun({ setup: setupFor(scan.id), settings: fista() })
+  const evA = await finished(a.runId)
+  const failed = evA.find((e) => e.type === 'method-failed')
+  assert.ok(failed && failed.type === 'method-failed' && failed.method === 'fista-tv', JSON.stringify(evA.map((e) => e.type)))
+  assert.match(failed.message, /^FISTA-TV: could not start a reconstruction worker: no worker today/)
+  const sa = await wb.getRun(a.runId)
+  assert.equal(sa.state, 'failed')
+  assert.deepEqual(sa.outcomes.map((o) => o.name), ['zero-filled'], 'the zero-filled baseline is kept')
+  // Nothing of the failed run is left queued: the next run gets the (now working) worker.
+  const b = await wb.startRun({ setup: setupFor(scan.id), settings: fista() })
+  await finished(b.runId)
+  const sb = await wb.getRun(b.runId)
+  assert.equal(sb.state, 'done', JSON.stringify(sb.failures))
+  assert.deepEqual(sb.outcomes.map((o) => o.name), ['zero-filled', 'fista-tv'])
+  assert.equal(spawns, 2)
+})
+
+test('uploads are stored in a private temp folder: removed when loading fails, and on dispose', async () => {
+  const tmp = tempDir()
+  const saved = process.env.TMPDIR
+  process.env.TMPDIR = tmp
+  try {
+    const wb = workbench(tempDir())
+    const uploads = (): string[] => fs.readdirSync(tmp).filter((f) => f.startsWith('recon-upload-'))
+    await rejectsApi(wb.openFiles([{ name: 'junk.npy', bytes: new Uint8Array(16) }]), /junk\.npy/)
+    assert.deepEqual(uploads(), [], 'a failed upload leaves no folder')
+    const npy = fs.readFileSync(writeNpy(path.join(tempDir(), 'x.npy'), phantom(16, 16), [16, 16], 'f4'))
+    await wb.openFiles([{ name: 'dir/x.npy', bytes: new Uint8Array(npy) }])
+    assert.equal(uploads().length, 1)
+    await wb.dispose()
+    assert.deepEqual(uploads(), [], 'dispose removes the upload folders')
+    await rejectsApi(wb.openFiles([{ name: 'x.npy', bytes: new Uint8Array(npy) }]), /shut down/, 'disposed')
+    assert.deepEqual(uploads(), [])
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR
+    else process.env.TMPDIR = saved
+  }
 })
 
 test('settings: defaults, validated patches, atomic persistence, and a corrupt file falls back to defaults', async () => {

@@ -215,6 +215,7 @@ test('errors: service errors keep their message and map to 404/500; bad argument
     ['openPath', [], /takes 1 argument, got 0/],
     ['openPath', [42], /must be a non-empty string/],
     ['openPath', ['a', 'b'], /takes 1 argument, got 2/],
+    ['openPath', ['scans/brain.dcm'], /path must be an absolute path/],
     ['slice', [{ scanId: 'scan-1', series: -1 }], /series must be between 0/],
     ['slice', [{ scanId: 'scan-1', series: 0 }, { coils: 'yes' }], /coils must be true or false/],
     ['slice', [{ scanId: '../../etc', series: 0 }], /not a valid id/],
