@@ -8,6 +8,9 @@ import assert from 'node:assert/strict'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { assertCliError, assertOk, readNpy, readReport, runCli, tempDir, writeNpy, phantom } from '../helpers/cli.ts'
+import { builtinModelsDir } from '../../src-main/models/registry.ts'
+import { chooseModel } from '../../src-main/methods/diffusion.ts'
+import { buildProblem } from '../../src-main/pipeline/problem.ts'
 
 test('dps and mc run with --model test-tiny, save the mean, the std and the report', async () => {
   const dir = tempDir()
@@ -36,7 +39,11 @@ test('dps and mc run with --model test-tiny, save the mean, the std and the repo
 test('dps without an installed prior for the task, or with an unknown model, is a clear error', async () => {
   const dir = tempDir()
   const input = writeNpy(path.join(dir, 'x.npy'), phantom(40, 32), [40, 32], 'f4')
-  assertCliError(await runCli(['reconstruct', input, '--methods', 'dps', '--out', path.join(dir, 'a')]), 1, /no mri-brain diffusion prior is installed .*--model/)
+  // With only test-tiny installed, the MRI task has no prior of its domain.
+  const modelsDir = tempDir()
+  fs.cpSync(path.join(builtinModelsDir(), 'test-tiny.json'), path.join(modelsDir, 'test-tiny.json'))
+  const problem = buildProblem({ re: phantom(40, 32), im: new Float64Array(40 * 32), height: 40, width: 32 }, { task: 'mri', pattern: 'poisson', acceleration: 4, seed: 0, noise: 0 })
+  assert.throws(() => chooseModel(problem, undefined, [modelsDir]), /no mri-brain diffusion prior is installed \(installed: test-tiny \(test\)\); .*--model/)
   assertCliError(await runCli(['reconstruct', input, '--methods', 'mc', '--model', 'no-such-model', '--out', path.join(dir, 'b')]), 1, /no-such-model/)
   assertCliError(await runCli(['reconstruct', input, '--methods', 'mc', '--lambda-mc', '2', '--out', path.join(dir, 'c')]), 2, /--lambda-mc must be ≤ 1/)
 })

@@ -10,6 +10,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ApiError, type RunEvent, type ExperimentSetup, type MethodSettings } from '../../src-main/api/contract.ts'
 import { WorkbenchService } from '../../src-main/services/workbench.ts'
+import { builtinModelsDir } from '../../src-main/models/registry.ts'
 import { spawnReconWorker } from '../../src-main/jobs/service.ts'
 import { loadScans } from '../../src-main/io/load-scan.ts'
 import { frameGray, type ImageScan } from '../../src-main/io/scan.ts'
@@ -280,7 +281,11 @@ test('a painted inpainting mask on a set12 PNG runs; a mask of the wrong length 
 })
 
 test('diffusion: no prior for the domain is a readable method failure; test-tiny runs DPS and MC in workers, each with its own steps and samples, std and hashes', { skip }, async () => {
-  const wb = workbench()
+  // Only test-tiny installed (the shipped priors left out), so MRI has no prior of its domain.
+  const modelsDir = tempDir()
+  fs.cpSync(path.join(builtinModelsDir(), 'test-tiny'), path.join(modelsDir, 'test-tiny'), { recursive: true })
+  fs.cpSync(path.join(builtinModelsDir(), 'test-tiny.json'), path.join(modelsDir, 'test-tiny.json'))
+  const wb = workbench(tempDir(), { modelsDirs: [modelsDir] })
   const { finished } = collect(wb)
   const dir = tempDir()
   const H = 32
