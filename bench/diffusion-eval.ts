@@ -2,7 +2,7 @@
  * Quality of the diffusion methods against FISTA-TV on held-out real data, with the settings
  * the app uses by default (issue 6's table):
  *
- *   npx tsx bench/diffusion-eval.ts [--slices 6] [--steps N] [--zeta Z] [--lambda-mc L] [--model ID] [--only mri|multicoil|inpaint] [--tune]
+ *   npx tsx bench/diffusion-eval.ts [--slices 6] [--steps N] [--zeta Z] [--lambda-mc L] [--model ID] [--only mri|multicoil|inpaint] [--case SUBSTRING] [--methods a,b] [--tune]
  *
  * MRI: held-out brain slices (mri-slices/Testing, and Colin27 sagittal slices of the
  * hemisphere the prior never saw), Poisson disc and Cartesian random masks at 4× and 8×.
@@ -36,7 +36,7 @@ const specDefault = (key: string): unknown => RECONSTRUCT_SPEC.find((s) => s.key
 const steps = Number(opt('steps') ?? specDefault('steps'))
 const zeta = opt('zeta') !== undefined ? Number(opt('zeta')) : undefined
 const lambdaMc = Number(opt('lambda-mc') ?? specDefault('lambdaMc'))
-const methods = ['zero-filled', 'fista-tv', 'dps', 'mc'] as const
+const methods = (opt('methods')?.split(',') ?? ['zero-filled', 'fista-tv', 'dps', 'mc']) as ('zero-filled' | 'fista-tv' | 'dps' | 'mc')[]
 const outDir = 'bench-output'
 mkdirSync(outDir, { recursive: true })
 
@@ -51,7 +51,7 @@ function brainSlices(n: number): Image[] {
   const root = join(SHARED_DATA, tune ? 'mri-slices/Training' : 'mri-slices/Testing')
   const classes = readdirSync(root).sort()
   // Every class, evenly spaced files: a fixed, reproducible pick.
-  for (let k = 0; out.length < Math.max(1, n - 2); k++) {
+  for (let k = 0; out.length < (tune ? n : Math.max(1, n - 2)); k++) {
     const cls = classes[k % classes.length]
     const files = readdirSync(join(root, cls)).sort()
     const f = files[Math.floor((Math.floor(k / classes.length) + 0.5) * files.length / Math.ceil(n / classes.length)) % files.length]
@@ -104,7 +104,10 @@ const params: MethodParams = {
   diffusion: { model: opt('model'), steps, samples: 1, zeta, lambdaMc, seed: 0 }
 }
 
+const caseFilter = opt('case')
+
 async function runCase(caseName: string, img: Image, spec: ProblemSpec | Problem, gridIndex: number): Promise<void> {
+  if (caseFilter && !caseName.includes(caseFilter)) return
   const problem = 'operator' in spec ? spec : buildProblem({ re: img.data, im: new Float64Array(img.data.length), height: img.height, width: img.width }, spec)
   const ref = img.data
   const mags: Float64Array[] = [ref]

@@ -144,7 +144,7 @@ export interface MethodSettings {
   model?: string
   /**
    * DPS: sampling steps, posterior samples (their mean is the result, their std is shown) and
-   * the guidance step ζ (absent = the derived default 10·√(HW)/256). The CLI's --steps,
+   * the guidance step ζ (absent = the derived default 4.5·√(HW)/256). The CLI's --steps,
    * --samples and --zeta.
    */
   dps: { steps: number; samples: number; zeta?: number }

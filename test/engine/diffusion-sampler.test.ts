@@ -183,9 +183,9 @@ test('DPS-specific options: ζ ≥ 0, step-size kind, the likelihood step needs 
   const r = await dps(p.A, p.y, den, { zeta: 0, steps: 10 })
   assert.equal(calls(), 10)
   assert.equal(r.params.zeta, 0)
-  // The default ζ follows the image size (10 at 256², 0.3125 at 8²).
+  // The default ζ follows the image size (4.5 at 256², 0.140625 at 8²).
   const d = await dps(p.A, p.y, p.prior, { steps: 2 })
-  assert.equal(d.params.zeta, 0.3125)
+  assert.equal(d.params.zeta, 0.140625)
 })
 
 test('measurement-consistency-specific options: λ ∈ [0, 1], consistency kind, corrector steps, snr', async () => {

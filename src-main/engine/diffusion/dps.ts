@@ -49,14 +49,15 @@ export const DPS_DEFAULTS = {
 }
 
 /**
- * Default ζ for an H×W image: 10·√(HW)/256. The normalised step moves the image by about 2ζ in
+ * Default ζ for an H×W image: 4.5·√(HW)/256. The normalised step moves the image by about 2ζ in
  * ℓ2 whatever its size, i.e. 2ζ/√(HW) per pixel (rms), so ζ must grow with the image to act
- * alike. ζ ≈ 10 worked for a trained net on 256² images (ζ ≈ 1 did little;
- * shared/notes/dps-gradient-in-onnx.md), and with the Gaussian-prior phantom runs at 32²
- * ζ ≈ 0.3–1 did best and 10 overshot (residual ‖A x̂ − y‖/‖y‖ ≈ 1); this rule gives 1.25 there.
+ * alike. Chosen on training-split brain slices (224², mri-brain-unet, 100 steps; never the test
+ * slices; `bench/diffusion-eval.ts --tune`): Poisson 4× PSNR 26.3 / 33.0 / 33.2 / 28.6 / 24.5 dB
+ * at ζ = 1 / 2 / 4 / 8.75 / 15, and ζ = 4 beat 8.75 at Poisson 8× (27.9 vs 26.8) and Cartesian
+ * random 8× (20.7 vs 20.3). Too small a ζ leaves the measurement unused, too large overshoots.
  */
 export function defaultZeta(H: number, W: number): number {
-  return (10 * Math.sqrt(H * W)) / 256
+  return (4.5 * Math.sqrt(H * W)) / 256
 }
 
 const DPS_SOLVERS: readonly Solver[] = ['ancestral', 'euler', 'sde']
