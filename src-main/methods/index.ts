@@ -47,6 +47,17 @@ function lipschitz(problem: Problem): number {
   return L
 }
 
+/** Aᴴy/‖A‖²: the back-projection, complex. */
+function scaledAdjoint(problem: Problem): CArray {
+  const L = lipschitz(problem)
+  const x = problem.operator.adjoint(problem.measurement)
+  for (let i = 0; i < x.re.length; i++) {
+    x.re[i] /= L
+    x.im[i] /= L
+  }
+  return x
+}
+
 export const zeroFilled: ReconMethod = {
   name: 'zero-filled',
   label: 'Zero-filled',
@@ -59,13 +70,7 @@ export const zeroFilled: ReconMethod = {
     }
     // Aᴴy/‖A‖²: the inverse FFT of the zero-filled k-space for MRI (‖A‖ = 1), the observed
     // pixels for inpainting, and a correctly scaled back-projection for blur/downsampling.
-    const L = lipschitz(problem)
-    const x = problem.operator.adjoint(problem.measurement)
-    for (let i = 0; i < x.re.length; i++) {
-      x.re[i] /= L
-      x.im[i] /= L
-    }
-    return { image: x, params: {} }
+    return { image: scaledAdjoint(problem), params: {} }
   }
 }
 
@@ -118,8 +123,11 @@ function diffusionMethod(name: 'dps' | 'mc', label: string): ReconMethod {
     label,
     async run(problem, params, control) {
       if (!params.diffusion) throw new Error(`${label}: diffusion parameters missing`)
-      const zf = zeroFilled.run(problem, params) as MethodResult
-      const r = await runDiffusion(name, problem, zf.image, params.diffusion, control)
+      // The phase the prior cannot model is estimated from this image, so it must be the complex
+      // Aᴴy/‖A‖²: for several coils the zero-filled baseline is an RSS magnitude, which has none
+      // of the phase the SENSE maps carry (ESPIRiT's phase reference) and would fold in zero.
+      const start = (problem.coils ?? 1) > 1 ? scaledAdjoint(problem) : (zeroFilled.run(problem, params) as MethodResult).image
+      const r = await runDiffusion(name, problem, start, params.diffusion, control)
       return {
         image: r.image,
         std: params.diffusion.samples > 1 ? r.std : undefined,
