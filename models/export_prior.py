@@ -27,7 +27,7 @@ sys.path.insert(0, HERE)
 from export_onnx import OPSET, export, sha256  # noqa: E402
 from prior_unet import PriorUNet  # noqa: E402
 from tiny_unet import SIGMA_DATA, EDMDenoiser, parameter_count, size_multiple  # noqa: E402
-from train_prior import DOMAINS, SIGMA_MAX, SIGMA_MIN  # noqa: E402
+from train_prior import DOMAINS, SIGMA_MAX, SIGMA_MIN, denoise_padded  # noqa: E402
 
 SIGMAS = (15 / 255, 25 / 255, 50 / 255)
 TV_WEIGHTS = (0.01, 0.02, 0.035, 0.05, 0.07, 0.1, 0.14, 0.2, 0.3, 0.45)
@@ -72,11 +72,8 @@ def psnr(a, b):
 
 @torch.no_grad()
 def denoise(d, noisy, s):
-    m = 8
-    H, W = noisy.shape
     x = torch.from_numpy(noisy.astype(np.float32))[None, None]
-    x = torch.nn.functional.pad(x, (0, (-W) % m, 0, (-H) % m), mode="reflect")
-    return d(x, torch.full((1,), s)).numpy()[0, 0, :H, :W].astype(np.float64)
+    return denoise_padded(d, x, s).numpy()[0, 0].astype(np.float64)
 
 
 def evaluate(d, imgs, quick):

@@ -29,7 +29,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from prior_unet import PriorUNet  # noqa: E402
-from tiny_unet import EDMDenoiser, edm_loss_weight  # noqa: E402
+from tiny_unet import EDMDenoiser, edm_loss_weight, size_multiple  # noqa: E402
 
 SIGMA_MIN, SIGMA_MAX = 0.002, 80.0
 VAL_SIGMAS = (15 / 255, 25 / 255, 50 / 255, 0.5, 2.0)
@@ -76,6 +76,16 @@ def sample_sigma(n, gen):
 
 
 @torch.no_grad()
+def denoise_padded(denoiser, noisy, sigma, device="cpu"):
+    """D(noisy, sigma) for a [1, 1, H, W] tensor of any size: reflect-padded to the network's
+    size multiple (as the app pads) and cropped back."""
+    m = size_multiple(denoiser.net)
+    H, W = noisy.shape[2:]
+    pad = torch.nn.functional.pad(noisy, (0, (-W) % m, 0, (-H) % m), mode="reflect")
+    return denoiser(pad.to(device), torch.full((1,), sigma, device=device)).cpu()[..., :H, :W]
+
+
+@torch.no_grad()
 def validate(denoiser, val, device, seed=1234):
     """PSNR (peak 1) per sigma on the held-out images, noise seeded so runs compare."""
     gen = torch.Generator().manual_seed(seed)
@@ -84,12 +94,8 @@ def validate(denoiser, val, device, seed=1234):
         acc = []
         for img in val:
             x = torch.from_numpy(img.astype(np.float32) / 255)[None, None]
-            H, W = x.shape[2:]
-            m = 8
-            Hp, Wp = (H + m - 1) // m * m, (W + m - 1) // m * m
             noisy = x + s * torch.randn(x.shape, generator=gen)
-            pad = torch.nn.functional.pad(noisy, (0, Wp - W, 0, Hp - H), mode="reflect")
-            out = denoiser(pad.to(device), torch.full((1,), s, device=device)).cpu()[..., :H, :W]
+            out = denoise_padded(denoiser, noisy, s, device)
             acc.append(-10 * math.log10(((out.clamp(0, 1) - x) ** 2).mean().item()))
         rows.append({"sigma": round(s, 5), "psnr_db": round(sum(acc) / len(acc), 2)})
     return rows
