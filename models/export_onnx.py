@@ -2,6 +2,7 @@
 
     /usr/bin/python3 models/export_onnx.py            # writes models/test-tiny/ and models/test-tiny.json
     npx tsx models/time_card.ts models/test-tiny.json  # then fills in the onnxruntime-node timings
+    /usr/bin/python3 models/export_onnx.py --graphs-only  # graphs only, from the committed weights.pt
 
 The test model only has to exercise the ONNX path, but a few hundred steps make it an actual
 (weak) denoiser, so sampler tests can see it move images towards clean shapes.
@@ -20,7 +21,8 @@ import torch
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tiny_unet import (  # noqa: E402
-    SIGMA_DATA, EDMDenoiser, EDMDenoiserVJP, TinyUNet, edm_loss_weight, parameter_count, size_multiple)
+    SIGMA_DATA, EDMDenoiser, EDMDenoiserVJP, EDMPullback, EDMSaving, TinyUNet, edm_loss_weight, parameter_count,
+    size_multiple)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODEL_ID = "test-tiny"
@@ -87,17 +89,42 @@ def export(denoiser, out_dir):
     torch.onnx.export(EDMDenoiserVJP(denoiser), (x, sigma, r), paths["vjp"], input_names=["x", "sigma", "r"],
                       output_names=["denoised", "vjp"],
                       dynamic_axes={"x": img, "sigma": {0: "N"}, "r": img, "denoised": img, "vjp": img}, **common)
-    for p in paths.values():
-        name_single_channel(p)
+    paths.update(export_split(denoiser, out_dir, common))
+    for k in ("denoiser", "vjp"):
+        name_single_channel(paths[k])
     return paths
 
 
-def name_single_channel(path):
+def export_split(denoiser, out_dir, common):
+    """The VJP in two graphs for DPS, which needs D(x) before it knows r: `saving` (x, sigma ->
+    denoised, saved_*) and `pullback` (sigma, r, saved_* -> vjp). A DPS step is then one forward
+    plus one backward instead of a forward plus the fused graph's forward and backward."""
+    saving, pullback = EDMSaving(denoiser), EDMPullback(denoiser)
+    m = size_multiple(denoiser.net)
+    x, sigma = torch.rand(1, 1, 4 * m, 6 * m), torch.tensor([0.5])
+    out = saving(x, sigma)
+    saved = [f"saved_{k}" for k in range(len(out) - 1)]
+    img = {0: "N", 2: "H", 3: "W"}
+    # Each saved image has its level's own H/W (dims names must not claim equal sizes across levels).
+    axes = {name: ({0: "N", 2: f"h_{name}", 3: f"w_{name}"} if t.dim() == 4 else {0: "N"}) for name, t in zip(saved, out[1:])}
+    paths = {"saving": os.path.join(out_dir, "saving.onnx"), "pullback": os.path.join(out_dir, "pullback.onnx")}
+    torch.onnx.export(saving, (x, sigma), paths["saving"], input_names=["x", "sigma"], output_names=["denoised", *saved],
+                      dynamic_axes={"x": img, "sigma": {0: "N"}, "denoised": img, **axes}, **common)
+    torch.onnx.export(pullback, (sigma, torch.randn_like(x), *out[1:]), paths["pullback"],
+                      input_names=["sigma", "r", *saved], output_names=["vjp"],
+                      dynamic_axes={"sigma": {0: "N"}, "r": img, "vjp": img, **axes}, **common)
+    name_single_channel(paths["saving"], only=["denoised"])
+    name_single_channel(paths["pullback"])
+    return paths
+
+
+def name_single_channel(path, only=None):
     """torch 1.13's shape inference loses the channel count of the outputs; state it (1)."""
     import onnx
     model = onnx.load(path)
     for out in model.graph.output:
-        out.type.tensor_type.shape.dim[1].dim_value = 1
+        if only is None or out.name in only:
+            out.type.tensor_type.shape.dim[1].dim_value = 1
     onnx.checker.check_model(model)
     onnx.save(model, path)
 
@@ -151,13 +178,34 @@ def write_card(net, paths, args, seconds, psnr):
     return card_path
 
 
+def regraph():
+    card_path = os.path.join(HERE, f"{MODEL_ID}.json")
+    card = json.load(open(card_path))
+    net = TinyUNet()
+    net.load_state_dict(torch.load(os.path.join(HERE, card["training"]["pytorch_weights"])))
+    paths = export(EDMDenoiser(net).eval(), os.path.join(HERE, MODEL_ID))
+    hashes = {k: sha256(p) for k, p in paths.items()}
+    if hashes != card["sha256"]:
+        card["timing"] = None
+    card["files"] = {k: os.path.relpath(p, HERE).replace(os.sep, "/") for k, p in paths.items()}
+    card["sha256"] = hashes
+    with open(card_path + ".tmp", "w") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+    os.replace(card_path + ".tmp", card_path)
+    print("wrote", card_path, {k: os.path.getsize(p) for k, p in paths.items()})
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--size", type=int, default=32)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--graphs-only", action="store_true", help="re-export the graphs from the committed weights.pt; update only files and hashes")
     args = ap.parse_args()
+    if args.graphs_only:
+        return regraph()
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(2)

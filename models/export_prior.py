@@ -3,7 +3,7 @@
     /usr/bin/python3 models/export_prior.py --domain mri-brain [--quick]
     npx tsx models/time_card.ts models/mri-brain-unet.json      # onnxruntime-node timings
 
-Reads `.train-runs/<id>/ckpt.pt` (models/train_prior.py) and writes models/<id>/{denoiser,vjp}.onnx
+Reads `.train-runs/<id>/ckpt.pt` (models/train_prior.py) and writes models/<id>/{denoiser,vjp,saving,pullback}.onnx
 (the EMA weights), models/<id>/weights.pt, models/<id>/samples.png and the card models/<id>.json.
 
 Validation (held out from training, see prepare_data.py): PSNR (peak 1, images in [0, 1],
@@ -126,6 +126,27 @@ def save_grid(samples, path, cols=4):
     Image.fromarray(grid).save(path)
 
 
+def regraph(model_id):
+    """New graphs for the same weights (e.g. after adding a graph kind): the validation, samples
+    and training record in the card stay true, so only files, hashes and timings change."""
+    card_path = os.path.join(HERE, f"{model_id}.json")
+    card = json.load(open(card_path))
+    net = PriorUNet()
+    net.load_state_dict(torch.load(os.path.join(HERE, card["training"]["pytorch_weights"])))
+    paths = export(EDMDenoiser(net).eval(), os.path.join(HERE, model_id))
+    hashes = {k: sha256(p) for k, p in paths.items()}
+    if hashes != card["sha256"]:
+        card["timing"] = None
+    card["files"] = {k: os.path.relpath(p, HERE).replace(os.sep, "/") for k, p in paths.items()}
+    card["sha256"] = hashes
+    tmp = card_path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, card_path)
+    print("wrote", card_path, {k: os.path.getsize(p) for k, p in paths.items()})
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--domain", choices=sorted(DOMAINS), required=True)
@@ -133,10 +154,14 @@ def main():
     ap.add_argument("--runs", default=os.path.join(HERE, "..", ".train-runs"))
     ap.add_argument("--quick", action="store_true", help="validate on 12 images (a smoke run)")
     ap.add_argument("--sample-steps", type=int, default=40)
+    ap.add_argument("--graphs-only", action="store_true",
+                    help="re-export the ONNX graphs from the shipped weights.pt and update only the card's files and hashes")
     args = ap.parse_args()
     torch.set_num_threads(2)
 
     model_id = DOMAINS[args.domain]["id"]
+    if args.graphs_only:
+        return regraph(model_id)
     d, ck = load_ema(os.path.join(args.runs, model_id, "ckpt.pt"))
     net = d.net
     out_dir = os.path.join(HERE, model_id)

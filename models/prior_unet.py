@@ -7,7 +7,8 @@ CPU. Full-resolution work is kept small (one block each way) because it dominate
 the app runs about a hundred of these per reconstruction on two cores.
 
 Every layer has `forward_saving` / `backward` (input gradient only), so `forward_vjp` returns
-F(x) and (dF/dx)^T g from one pass; models/test_export.py checks it against autograd.
+F(x) and (dF/dx)^T g from one pass, and the two halves also export as separate graphs (see
+tiny_unet.EDMSaving); models/test_export.py checks all of them against autograd.
 """
 import torch
 import torch.nn as nn
@@ -79,7 +80,12 @@ class PriorUNet(nn.Module):
 
     def forward_vjp(self, xin, c_noise, g):
         """F(xin) and (dF/dxin)^T g: the forward keeping activations, then its mirror image."""
-        L, ch = self.levels, self.channels
+        out, caches = self.forward_saving(xin, c_noise)
+        return out, self.backward(g, caches)
+
+    def forward_saving(self, xin, c_noise):
+        """F(xin) and what `backward` needs: the Block caches, nested like the network."""
+        L = self.levels
         emb = self.emb(c_noise[:, None])
         h, enc0_c = self.enc0.forward_saving(self.conv_in(xin), emb)
         skips = [h]
@@ -97,7 +103,12 @@ class PriorUNet(nn.Module):
             if i > 0:
                 h, res_c[i] = self.dec_res[i - 1].forward_saving(h, emb)
         out, out_c = self.out.forward_saving(h, emb)
+        return out, (enc0_c, enc_c, dec_c, res_c, out_c)
 
+    def backward(self, g, caches):
+        """(dF/dxin)^T g from `forward_saving`'s caches."""
+        L, ch = self.levels, self.channels
+        enc0_c, enc_c, dec_c, res_c, out_c = caches
         g = self.out.backward(g, out_c)
         skip_g = [None] * L
         for i in range(L):  # decoder ran L-1 .. 0; its mirror runs 0 .. L-1
@@ -112,4 +123,4 @@ class PriorUNet(nn.Module):
                 g = self.enc[i - 1][j].backward(g, enc_c[i - 1][j])
             g = conv_input_grad(self.down[i - 1], g) + skip_g[i - 1]
         g = self.enc0.backward(g, enc0_c)
-        return out, conv_input_grad(self.conv_in, g)
+        return conv_input_grad(self.conv_in, g)

@@ -2,7 +2,7 @@
 
     /usr/bin/python3 models/test_export.py      (standalone; or: python3 -m pytest models/test_export.py)
 
-1. float64: the PyTorch hand-written backward equals autograd to ~1e-12 (fresh random
+1. float64: the PyTorch hand-written backward (fused, and split into saving + pullback) equals autograd to ~1e-12 (fresh random
    weights and the shipped weights, several sizes, sigmas and a batch of 2).
 2. float32: the same within 1e-4.
 3. The shipped ONNX files: valid, dynamic N/H/W, under 1 MB (test-tiny) or 50 MB (the priors), hashes equal the card's, and
@@ -24,7 +24,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, HERE)
-from tiny_unet import EDMDenoiser, EDMDenoiserVJP, TinyUNet  # noqa: E402
+from tiny_unet import EDMDenoiser, EDMDenoiserVJP, EDMPullback, EDMSaving, TinyUNet  # noqa: E402
 from prior_unet import PriorUNet  # noqa: E402
 
 REPO = os.path.dirname(HERE)
@@ -86,7 +86,9 @@ def check_hand_vjp(dtype, tol):
         d_ref, g_ref = autograd_vjp(denoiser, x, sigma, r)
         with torch.no_grad():
             d, g = EDMDenoiserVJP(denoiser)(x, sigma, r)
-        worst = max(worst, rel(d, d_ref), rel(g, g_ref))
+            saved = EDMSaving(denoiser)(x, sigma)
+            g_split = EDMPullback(denoiser)(sigma, r, *saved[1:])
+        worst = max(worst, rel(d, d_ref), rel(g, g_ref), rel(saved[0], d_ref), rel(g_split, g_ref))
     assert worst < tol, f"{dtype}: hand-written VJP differs from autograd by {worst:.2e} (tolerance {tol:g})"
     return worst
 
@@ -107,8 +109,11 @@ def test_onnx_files_and_card():
 def check_onnx_files(card):
     import onnx
     limit = (1 << 20) if card["domain"] == "test" else (50 << 20)
-    for kind, inputs, outputs in (("denoiser", ["x", "sigma"], ["denoised"]),
-                                  ("vjp", ["x", "sigma", "r"], ["denoised", "vjp"])):
+    kinds = [("denoiser", ["x", "sigma"], ["denoised"]), ("vjp", ["x", "sigma", "r"], ["denoised", "vjp"])]
+    if "saving" in card["files"]:
+        saved = [f"saved_{k}" for k in range(len(EDMSaving(load_shipped(card, torch.float32)).layout) * 2)]
+        kinds += [("saving", ["x", "sigma"], ["denoised", *saved]), ("pullback", ["sigma", "r", *saved], ["vjp"])]
+    for kind, inputs, outputs in kinds:
         path = os.path.join(HERE, card["files"][kind])
         assert os.path.getsize(path) < limit, f"{path} is over {limit >> 20} MB"
         with open(path, "rb") as f:
@@ -118,6 +123,8 @@ def check_onnx_files(card):
         assert [i.name for i in model.graph.input] == inputs
         assert [o.name for o in model.graph.output] == outputs
         for v in list(model.graph.input) + list(model.graph.output):
+            if v.name.startswith("saved_"):
+                continue  # per-level activations: their own dynamic sizes
             dims = [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
             expected = ["N"] if v.name == "sigma" else ["N", 1, "H", "W"]
             assert dims == expected, f"{kind}.{v.name}: dims {dims}, expected {expected}"
@@ -195,6 +202,11 @@ def check_onnx_numbers(card, run, name):
         outv = run(os.path.join(HERE, card["files"]["vjp"]), {"x": x, "sigma": sigma, "r": r})
         errs = [rel(out["denoised"].double(), d_ref), rel(outv["denoised"].double(), d_ref),
                 rel(outv["vjp"].double(), g_ref)]
+        if "saving" in card["files"]:
+            saved = run(os.path.join(HERE, card["files"]["saving"]), {"x": x, "sigma": sigma})
+            feeds = {k: v for k, v in saved.items() if k.startswith("saved_")}
+            pulled = run(os.path.join(HERE, card["files"]["pullback"]), {"sigma": sigma, "r": r, **feeds})
+            errs += [rel(saved["denoised"].double(), d_ref), rel(pulled["vjp"].double(), g_ref)]
         worst = max(worst, *errs)
     assert worst < 1e-4, f"{card['id']}: ONNX ({name}) differs from float64 autograd by {worst:.2e}"
     print(f"{card['id']}: ONNX graphs ({name}) vs float64 autograd: {worst:.1e}")

@@ -119,7 +119,12 @@ class TinyUNet(nn.Module):
 
     def forward_vjp(self, xin, c_noise, g):
         """F(xin) and (dF/dxin)^T g, by the forward with saved activations then its mirror."""
-        L, ch = self.levels, self.channels
+        out, caches = self.forward_saving(xin, c_noise)
+        return out, self.backward(g, caches)
+
+    def forward_saving(self, xin, c_noise):
+        """F(xin) and the Block caches `backward` needs."""
+        L = self.levels
         emb = self.emb(c_noise[:, None])
         enc_c, dec_c = [None] * (L + 1), [None] * L
         h, skips = self.conv_in(xin), []
@@ -132,7 +137,12 @@ class TinyUNet(nn.Module):
             h = self.up[i](F.interpolate(h, scale_factor=2.0, mode="nearest"))
             h, dec_c[i] = self.dec[i].forward_saving(torch.cat([h, skips[i]], 1), emb)
         out, out_c = self.out.forward_saving(h, emb)
+        return out, (enc_c, dec_c, out_c)
 
+    def backward(self, g, caches):
+        """(dF/dxin)^T g from `forward_saving`'s caches."""
+        L, ch = self.levels, self.channels
+        enc_c, dec_c, out_c = caches
         g = self.out.backward(g, out_c)
         skip_g = [None] * L
         for i in range(L):  # the decoder ran L-1 .. 0, so its backward runs 0 .. L-1
@@ -144,7 +154,7 @@ class TinyUNet(nn.Module):
             g = self.enc[i].backward(g, enc_c[i])
             if i > 0:
                 g = conv_input_grad(self.down[i - 1], g) + skip_g[i - 1]
-        return out, conv_input_grad(self.conv_in, g)
+        return conv_input_grad(self.conv_in, g)
 
 
 def _col(c):
@@ -189,3 +199,75 @@ def edm_loss_weight(sigma, sigma_data=SIGMA_DATA):
     """EDM's lambda(sigma) = 1 / c_out^2: unit effective loss weight across noise levels."""
     return (sigma * sigma + sigma_data * sigma_data) / (sigma * sigma_data) ** 2
 
+
+
+def block_layout(net, size=None):
+    """Where each Block's cache (xhat, inv, scale, z) starts among the flattened leaves of
+    `net.forward_saving`'s caches, with the tree spec to rebuild them: found by one dry run that
+    records which Block produced which xhat."""
+    from torch.utils._pytree import tree_flatten
+    owner = {}
+    blocks = [m for m in net.modules() if isinstance(m, Block)]
+    for blk in blocks:
+        def recording(h, emb, blk=blk, run=Block.forward_saving):
+            out, cache = run(blk, h, emb)
+            owner[id(cache[0])] = blk
+            return out, cache
+        blk.forward_saving = recording  # instance attribute: shadows the method for this run only
+    try:
+        s = size or 2 * size_multiple(net)
+        dtype = next(net.parameters()).dtype
+        with torch.no_grad():
+            _, caches = net.forward_saving(torch.zeros(1, 1, s, s, dtype=dtype), torch.zeros(1, dtype=dtype))
+    finally:
+        for blk in blocks:
+            del blk.forward_saving
+    leaves, spec = tree_flatten(caches)
+    layout = [(i, owner[id(leaf)]) for i, leaf in enumerate(leaves) if id(leaf) in owner]
+    covered = {i + k for i, _ in layout for k in range(4)}
+    stray = [i for i, leaf in enumerate(leaves) if i not in covered and leaf is not None]
+    if stray or len(layout) != len(blocks):
+        raise RuntimeError(f"unexpected cache layout: leaves {stray} are not Block caches")
+    return layout, spec, len(leaves)
+
+
+class EDMSaving(nn.Module):
+    """(x, sigma) -> D(x, sigma) and saved_0, saved_1, ...: the first half of the VJP graph. Per
+    Block it keeps the normalised input xhat and 1/std; everything else the backward needs
+    depends on sigma only and EDMPullback recomputes it. With EDMPullback this replaces the
+    forward + (forward + backward) of a DPS step by forward + backward."""
+
+    def __init__(self, denoiser):
+        super().__init__()
+        self.denoiser = denoiser
+        self.layout, _, _ = block_layout(denoiser.net)
+
+    def forward(self, x, sigma):
+        from torch.utils._pytree import tree_flatten
+        c_skip, c_out, c_in, c_noise = edm_coefficients(sigma, self.denoiser.sigma_data)
+        f, caches = self.denoiser.net.forward_saving(_col(c_in) * x, c_noise)
+        leaves, _ = tree_flatten(caches)
+        saved = [t for i, _ in self.layout for t in (leaves[i], leaves[i + 1])]
+        return (_col(c_skip) * x + _col(c_out) * f, *saved)
+
+
+class EDMPullback(nn.Module):
+    """(sigma, r, saved_0, saved_1, ...) -> J_D(x)^T r at the x that EDMSaving saw."""
+
+    def __init__(self, denoiser):
+        super().__init__()
+        self.denoiser = denoiser
+        self.layout, self.spec, self.n_leaves = block_layout(denoiser.net)
+
+    def forward(self, sigma, r, *saved):
+        from torch.utils._pytree import tree_unflatten
+        c_skip, c_out, c_in, c_noise = edm_coefficients(sigma, self.denoiser.sigma_data)
+        net = self.denoiser.net
+        emb = net.emb(c_noise[:, None])
+        leaves = [None] * self.n_leaves
+        for k, (i, blk) in enumerate(self.layout):
+            xhat, inv = saved[2 * k], saved[2 * k + 1]
+            scale, shift = blk._film(emb)
+            leaves[i:i + 4] = [xhat, inv, scale, xhat * scale + shift]
+        g = net.backward(_col(c_out) * r, tree_unflatten(leaves, self.spec))
+        return _col(c_skip) * r + _col(c_in) * g

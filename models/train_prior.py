@@ -51,15 +51,21 @@ def load_data(domain, root):
     return train, val
 
 
-def batch_of(train, n, patch, rng):
+def batch_of(train, n, patch, rng, whole_frac=0.0):
     """Random patches with random flips and 90-degree rotations (the priors have no preferred
-    orientation: DICOM slices come in every orientation)."""
+    orientation: DICOM slices come in every orientation). A fraction `whole_frac` of the batch
+    is whole images area-downsampled to the patch size instead: a patch never shows the network
+    a whole brain or scene, so without them it learns texture but no global layout."""
     idx = rng.integers(0, len(train), n)
     h, w = train.shape[1:]
     out = np.empty((n, 1, patch, patch), np.float32)
     for k, i in enumerate(idx):
-        y, x = rng.integers(0, h - patch + 1), rng.integers(0, w - patch + 1)
-        p = train[i, y:y + patch, x:x + patch].astype(np.float32) / 255
+        if rng.random() < whole_frac:
+            img = torch.from_numpy(train[i].astype(np.float32) / 255)[None, None]
+            p = torch.nn.functional.interpolate(img, size=(patch, patch), mode="area")[0, 0].numpy()
+        else:
+            y, x = rng.integers(0, h - patch + 1), rng.integers(0, w - patch + 1)
+            p = train[i, y:y + patch, x:x + patch].astype(np.float32) / 255
         p = np.rot90(p, rng.integers(0, 4))
         if rng.random() < 0.5:
             p = p[:, ::-1]
@@ -109,6 +115,8 @@ def main():
     ap.add_argument("--minutes", type=float, default=60, help="stop after this much training time (this invocation)")
     ap.add_argument("--max-steps", type=int, default=10 ** 9)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lr-final", type=float, help="cosine-decay the learning rate from --lr to this over this invocation's --minutes (a fine-tuning finish)")
+    ap.add_argument("--whole-frac", type=float, default=0.0, help="fraction of each batch that is whole images downsampled to the patch size")
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--batch", type=int)
@@ -152,14 +160,19 @@ def main():
         tmp = ckpt_path + ".tmp"
         torch.save({"model": denoiser.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(), "step": step,
                     "seconds": seconds, "rng": rng.bit_generator.state, "gen": gen.get_state(),
-                    "config": {"domain": args.domain, "batch": batch, "patch": patch, "lr": args.lr, "ema": args.ema,
+                    "config": {"domain": args.domain, "batch": batch, "patch": patch, "lr": args.lr, "lr_final": args.lr_final,
+                               "whole_frac": args.whole_frac, "ema": args.ema,
                                "seed": args.seed, "hardware": hardware, "torch": torch.__version__}}, tmp)
         os.replace(tmp, ckpt_path)  # atomic: a kill mid-save keeps the previous checkpoint
 
     t_start, t_ckpt, running = time.time(), time.time(), None
     while time.time() - t_start < args.minutes * 60 and step < args.max_steps:
         t0 = time.time()
-        x = batch_of(train, batch, patch, rng).to(device)
+        if args.lr_final is not None:
+            frac = min(1.0, (t0 - t_start) / (args.minutes * 60))
+            for g in opt.param_groups:
+                g["lr"] = args.lr_final + (args.lr - args.lr_final) * 0.5 * (1 + math.cos(math.pi * frac))
+        x = batch_of(train, batch, patch, rng, args.whole_frac).to(device)
         sigma = sample_sigma(batch, gen).to(device)
         noise = torch.randn(x.shape, generator=gen).to(device)
         loss = (edm_loss_weight(sigma)[:, None, None, None] * (denoiser(x + sigma[:, None, None, None] * noise, sigma) - x) ** 2).mean()

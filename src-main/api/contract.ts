@@ -144,7 +144,7 @@ export interface MethodSettings {
   model?: string
   /**
    * DPS: sampling steps, posterior samples (their mean is the result, their std is shown) and
-   * the guidance step ζ (absent = the derived default 4.5·√(HW)/256). The CLI's --steps,
+   * the guidance step ζ (absent = the derived default 18·√(HW)/256). The CLI's --steps,
    * --samples and --zeta.
    */
   dps: { steps: number; samples: number; zeta?: number }
@@ -179,7 +179,7 @@ export interface ModelInfo {
   domain: string
   description: string
   parameters: number
-  sha256: { denoiser: string; vjp?: string }
+  sha256: { denoiser: string; vjp?: string; saving?: string; pullback?: string }
   /** Card is valid and the files' hashes match. */
   usable: boolean
   problem?: string
@@ -203,7 +203,7 @@ export interface RunSummary {
   metricsConvention: string
   /** Display window shared by every image of the run: [0, windowMax]. */
   windowMax: number
-  models: { id: string; sha256: { denoiser: string; vjp?: string } }[]
+  models: { id: string; sha256: { denoiser: string; vjp?: string; saving?: string; pullback?: string } }[]
 }
 
 export type RunEvent =

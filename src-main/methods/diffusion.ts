@@ -40,6 +40,23 @@ export function chooseModel(problem: Problem, requested?: string, dirs: string[]
   return match.card.id
 }
 
+/**
+ * Pixels where the coil maps see anything: Σ_c |S_c|² above 1 % of its maximum. ESPIRiT zeroes
+ * the maps outside the object's support, so there the SENSE operator is blind (its null space)
+ * and the image is zero by the model, as in BART's pics; without this the prior invents
+ * structure there, which no data can correct.
+ */
+export function mapsSupport(maps: CArray, coils: number, n: number): Uint8Array {
+  if (maps.re.length !== coils * n) throw new Error(`coil maps have ${maps.re.length} values for ${coils} coils × ${n} pixels`)
+  const energy = new Float64Array(n)
+  for (let c = 0; c < coils; c++) {
+    for (let i = 0; i < n; i++) energy[i] += maps.re[c * n + i] ** 2 + maps.im[c * n + i] ** 2
+  }
+  let max = 0
+  for (const v of energy) max = Math.max(max, v)
+  return Uint8Array.from(energy, (v) => (v > 0.01 * max ? 1 : 0))
+}
+
 export async function runDiffusion(
   which: 'dps' | 'mc', problem: Problem, zeroFilled: CArray, p: DiffusionParams, control?: RunControl
 ): Promise<{ image: CArray; std: Float64Array; result: SamplerResult; modelId: string; scale: number }> {
@@ -58,9 +75,10 @@ export async function runDiffusion(
   const isReal = problem.reference !== undefined && problem.reference.im.every((v) => v === 0) && (problem.coils ?? 1) === 1
   const phase = isReal ? null : estimatePhase(zeroFilled, H, W)
   const A: LinearOperator = phase ? withPhase(problem.operator, phase) : problem.operator
+  const support = problem.maps ? mapsSupport(problem.maps, problem.coils ?? 1, H * W) : undefined
   const denoiser = await OnnxDenoiser.fromEntry(findModel(modelId, dirs), { executionProviders: p.executionProviders })
   try {
-    const common = { steps: p.steps, samples: p.samples, seed: p.seed }
+    const common = { steps: p.steps, samples: p.samples, seed: p.seed, support }
     const result = which === 'dps'
       ? await dps(A, y, denoiser, { ...common, zeta: p.zeta }, control)
       : await measurementConsistency(A, y, denoiser, { ...common, lambda: p.lambdaMc }, control)

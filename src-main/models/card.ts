@@ -7,7 +7,13 @@ import { ModelError } from './errors.ts'
 
 export const MODEL_DOMAINS = ['mri-brain', 'natural-gray', 'test'] as const
 export type ModelDomain = (typeof MODEL_DOMAINS)[number]
-export type ModelFileKind = 'denoiser' | 'vjp'
+/**
+ * denoiser: D(x, σ). vjp: D and J_Dᵀr fused (x, σ, r). saving + pullback: the same VJP split in
+ * two (x, σ → D, saved_*; σ, r, saved_* → J_Dᵀr) so DPS, which needs D before it knows r, pays
+ * one forward and one backward per step rather than a forward plus the fused graph.
+ */
+export type ModelFileKind = 'denoiser' | 'vjp' | 'saving' | 'pullback'
+export const MODEL_FILE_KINDS: readonly ModelFileKind[] = ['denoiser', 'vjp', 'saving', 'pullback']
 
 export interface ModelTiming {
   /** e.g. "onnxruntime-node 1.30.0, CPU EP, 2 intra-op threads" */
@@ -17,6 +23,8 @@ export interface ModelTiming {
   size: number
   forward_s: number
   vjp_s: number | null
+  /** The network part of one DPS step: saving + pullback when the card has them, else forward + vjp. */
+  dps_step_s?: number | null
   measured: string
 }
 
@@ -33,8 +41,8 @@ export interface ModelCard {
   /** NCHW float32, one channel; H and W must be multiples of `multiple` (2^levels). */
   input: { layout: 'NCHW'; channels: 1; multiple: number }
   /** Paths relative to the folder holding the card. */
-  files: { denoiser: string; vjp?: string }
-  sha256: { denoiser: string; vjp?: string }
+  files: { denoiser: string; vjp?: string; saving?: string; pullback?: string }
+  sha256: { denoiser: string; vjp?: string; saving?: string; pullback?: string }
   validation: { psnr: { sigma: number; psnr_db: number | null }[] } | null
   timing: ModelTiming | null
 }
@@ -134,12 +142,16 @@ export function parseModelCard(value: unknown, source: string): ModelCard {
   const files = c.obj(card, 'files')
   const hashes = c.obj(card, 'sha256')
   if (files && hashes) {
-    for (const kind of ['denoiser', 'vjp'] as const) {
-      if (kind === 'vjp' && files.vjp === undefined && hashes.vjp === undefined) continue // a prior without a gradient graph
+    for (const kind of MODEL_FILE_KINDS) {
+      // Only the denoiser is required: a prior may lack gradient graphs.
+      if (kind !== 'denoiser' && files[kind] === undefined && hashes[kind] === undefined) continue
       c.str(files, kind, `files.${kind}`, SAFE_ONNX_PATH, 'a relative .onnx path inside the card folder')
       c.str(hashes, kind, `sha256.${kind}`, SHA256, '64 lower-case hex digits')
     }
-    for (const k of Object.keys(files)) if (k !== 'denoiser' && k !== 'vjp') c.problems.push(`files.${k}: unknown file kind (expected denoiser or vjp)`)
+    if ((files.saving === undefined) !== (files.pullback === undefined)) c.problems.push('files: saving and pullback come as a pair (one is missing)')
+    for (const k of Object.keys(files)) {
+      if (!(MODEL_FILE_KINDS as readonly string[]).includes(k)) c.problems.push(`files.${k}: unknown file kind (expected ${MODEL_FILE_KINDS.join(', ')})`)
+    }
   }
 
   if (card.validation !== null) {
@@ -154,6 +166,7 @@ export function parseModelCard(value: unknown, source: string): ModelCard {
       c.num(t, 'size', 'timing.size', { positive: true, integer: true })
       c.num(t, 'forward_s', 'timing.forward_s', { positive: true })
       c.num(t, 'vjp_s', 'timing.vjp_s', { positive: true, nullable: true })
+      if (t.dps_step_s !== undefined) c.num(t, 'dps_step_s', 'timing.dps_step_s', { positive: true, nullable: true })
     }
   }
 

@@ -10,7 +10,7 @@
  * the start), so a long sampler belongs in a worker thread, not in Electron's main process.
  */
 import type { InferenceSession } from 'onnxruntime-node'
-import type { ModelCard } from './card.ts'
+import { MODEL_FILE_KINDS, type ModelCard, type ModelFileKind } from './card.ts'
 import { ModelError } from './errors.ts'
 import { crop, embed, pad, padAdjoint, planPadding, type PadMode, type PadPlan } from './padding.ts'
 import { findModel, modelDirs, modelFilePath, readVerifiedModelFile, type ModelEntry } from './registry.ts'
@@ -35,6 +35,13 @@ export class OnnxDenoiser {
     H: number,
     W: number
   ) => Promise<{ denoised: Float64Array; vjp: Float64Array }>
+  /** Present only when the card ships the saving + pullback pair (see ModelFileKind). */
+  readonly denoiseWithPullback?: (
+    x: Float64Array,
+    sigma: number,
+    H: number,
+    W: number
+  ) => Promise<{ denoised: Float64Array; pullback: (r: Float64Array) => Promise<Float64Array> }>
 
   private readonly padMode: PadMode
   private readonly plans = new Map<string, PadPlan>()
@@ -43,6 +50,7 @@ export class OnnxDenoiser {
     entry: ModelEntry,
     private readonly denoiser: InferenceSession,
     private readonly vjpSession: InferenceSession | undefined,
+    private readonly split: { saving: InferenceSession; pullback: InferenceSession } | undefined,
     choice: ProviderChoice,
     padding: PadMode
   ) {
@@ -51,6 +59,7 @@ export class OnnxDenoiser {
     this.executionProvider = choice
     this.padMode = padding
     if (vjpSession) this.denoiseVjp = (x, sigma, r, H, W) => this.runVjp(x, sigma, r, H, W)
+    if (split) this.denoiseWithPullback = (x, sigma, H, W) => this.runSaving(split, x, sigma, H, W)
   }
 
   /** Opens a model by id (shipped models/, then `userDir`), verifying both graphs' sha256 first. */
@@ -59,13 +68,17 @@ export class OnnxDenoiser {
   }
 
   static async fromEntry(entry: ModelEntry, options: OnnxDenoiserOptions = {}): Promise<OnnxDenoiser> {
-    const kinds = entry.card.files.vjp ? (['denoiser', 'vjp'] as const) : (['denoiser'] as const)
+    const kinds = MODEL_FILE_KINDS.filter((kind) => entry.card.files[kind] !== undefined)
     const graphs = kinds.map((kind) => ({
       label: `model "${entry.card.id}" ${kind} graph ${modelFilePath(entry, kind)}`,
       bytes: readVerifiedModelFile(entry, kind)
     }))
     const { sessions, choice } = await createSessions(graphs, options)
-    return new OnnxDenoiser(entry, sessions[0], sessions[1], choice, options.padding ?? 'reflect')
+    const session = (kind: ModelFileKind) => (kinds.includes(kind) ? sessions[kinds.indexOf(kind)] : undefined)
+    const saving = session('saving')
+    const pullback = session('pullback')
+    const split = saving && pullback ? { saving, pullback } : undefined
+    return new OnnxDenoiser(entry, session('denoiser')!, session('vjp'), split, choice, options.padding ?? 'reflect')
   }
 
   async denoise(x: Float64Array, sigma: number, H: number, W: number): Promise<Float64Array> {
@@ -80,6 +93,28 @@ export class OnnxDenoiser {
     // D̃(x) = C D(P x)  ⇒  J̃ᵀ r = Pᵀ J_Dᵀ (Cᵀ r)
     const out = await this.run(this.vjpSession!, plan, { x: pad(x, plan), r: embed(r, plan) }, sigma)
     return { denoised: crop(out.denoised, plan), vjp: padAdjoint(out.vjp, plan) }
+  }
+
+  /**
+   * D(x) now and J_Dᵀr later, from the activations the saving graph returned: they stay in this
+   * closure (about 200 floats per pixel for the shipped priors, ~55 MB at 256²) until it is dropped.
+   */
+  private async runSaving(
+    split: { saving: InferenceSession; pullback: InferenceSession }, x: Float64Array, sigma: number, H: number, W: number
+  ): Promise<{ denoised: Float64Array; pullback: (r: Float64Array) => Promise<Float64Array> }> {
+    const plan = this.check(x, sigma, H, W)
+    const { Tensor } = await loadOrt()
+    const sigmaT = new Tensor('float32', Float32Array.of(sigma), [1])
+    const out = await split.saving.run({ x: new Tensor('float32', pad(x, plan), [1, 1, plan.Hp, plan.Wp]), sigma: sigmaT })
+    const saved: Record<string, InstanceType<typeof Tensor>> = {}
+    for (const name of split.saving.outputNames) if (name !== 'denoised') saved[name] = out[name] as InstanceType<typeof Tensor>
+    const pullback = async (r: Float64Array): Promise<Float64Array> => {
+      if (r.length !== H * W) throw new ModelError('input', `${this.id}: r has ${r.length} values, expected ${H}×${W} = ${H * W}`)
+      const feeds = { ...saved, sigma: sigmaT, r: new Tensor('float32', embed(r, plan), [1, 1, plan.Hp, plan.Wp]) }
+      const res = await split.pullback.run(feeds)
+      return padAdjoint(res.vjp.data as Float32Array, plan)
+    }
+    return { denoised: crop(out.denoised.data as Float32Array, plan), pullback }
   }
 
   private check(x: Float64Array, sigma: number, H: number, W: number): PadPlan {
@@ -116,5 +151,7 @@ export class OnnxDenoiser {
   async dispose(): Promise<void> {
     await this.denoiser.release()
     await this.vjpSession?.release()
+    await this.split?.saving.release()
+    await this.split?.pullback.release()
   }
 }

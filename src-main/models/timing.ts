@@ -22,7 +22,7 @@ async function timeOne(fn: () => Promise<unknown>, repeats: number): Promise<num
   return median(times)
 }
 
-/** Median seconds of one denoise and one denoise+VJP call on a size×size image at sigma 0.5. */
+/** Median seconds of one denoise, one fused denoise+VJP call and one DPS step's network work on a size×size image at sigma 0.5. */
 export async function timeDenoiser(d: OnnxDenoiser, size = 256, repeats = 7, threads = defaultThreads()): Promise<ModelTiming> {
   const n = size * size
   const x = new Float64Array(n)
@@ -33,6 +33,11 @@ export async function timeDenoiser(d: OnnxDenoiser, size = 256, repeats = 7, thr
   }
   const forward = await timeOne(() => d.denoise(x, 0.5, size, size), repeats)
   const vjp = d.denoiseVjp ? await timeOne(() => d.denoiseVjp!(x, 0.5, r, size, size), repeats) : null
+  // What one DPS step costs in the network: the saving + pullback pair when there is one,
+  // else a forward followed by the fused VJP graph.
+  const dpsStep = d.denoiseWithPullback
+    ? await timeOne(async () => (await d.denoiseWithPullback!(x, 0.5, size, size)).pullback(r), repeats)
+    : vjp === null ? null : forward + vjp
   const round = (s: number) => Number(s.toPrecision(3))
   return {
     runtime: `onnxruntime-node ${await onnxRuntimeVersion()}, ${d.executionProvider.provider} EP, ${threads} intra-op threads, graph optimisation all`,
@@ -40,6 +45,7 @@ export async function timeDenoiser(d: OnnxDenoiser, size = 256, repeats = 7, thr
     size,
     forward_s: round(forward),
     vjp_s: vjp === null ? null : round(vjp),
+    dps_step_s: dpsStep === null ? null : round(dpsStep),
     measured: new Date().toISOString().slice(0, 10)
   }
 }

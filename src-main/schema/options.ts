@@ -99,7 +99,7 @@ export const RECONSTRUCT_SPEC: OptionSpec[] = [
   { key: 'model', kind: 'string', help: 'diffusion prior id for dps/mc (default: the installed prior for the task: mri-brain or natural-gray)' },
   { key: 'steps', kind: 'integer', default: 100, min: 1, max: 10000, help: 'diffusion sampling steps, one value for both dps and mc (the app sets each method’s own)' },
   { key: 'samples', kind: 'integer', default: 1, min: 1, max: 1000, help: 'posterior samples, one value for both dps and mc (the app sets each method’s own); their mean is the result, their std is saved' },
-  { key: 'zeta', kind: 'number', min: 0, max: 1e6, help: 'DPS guidance step ζ (normalised by ‖y − A x̂₀‖; default 4.5·√(HW)/256)' },
+  { key: 'zeta', kind: 'number', min: 0, max: 1e6, help: 'DPS guidance step ζ (normalised by ‖y − A x̂₀‖; default 18·√(HW)/256, capped at a Landweber step)' },
   { key: 'lambdaMc', kind: 'number', default: 1, min: 0, max: 1, help: 'measurement-consistency weight λ in [0, 1]' },
   { key: 'out', kind: 'string', default: 'recon-out', help: 'output directory' },
   { key: 'overwrite', kind: 'boolean', default: false, help: 'replace existing files in the output directory' }

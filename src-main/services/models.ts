@@ -7,7 +7,7 @@
 import { readdirSync, statSync } from 'node:fs'
 import { basename } from 'node:path'
 import type { ModelInfo } from '../api/contract.ts'
-import type { ModelFileKind } from '../models/card.ts'
+import { MODEL_FILE_KINDS, type ModelFileKind } from '../models/card.ts'
 import { listModels, modelFilePath, readVerifiedModelFile, type ModelEntry } from '../models/registry.ts'
 
 const hashChecks = new Map<string, string | null>()
@@ -60,13 +60,13 @@ export function surveyModels(dirs: string[]): ModelSurvey {
   const usable: ModelEntry[] = []
   for (const entry of listing.models) {
     const c = entry.card
-    const problems = (['denoiser', 'vjp'] as const).filter((k) => k === 'denoiser' || c.files.vjp).map((k) => fileProblem(entry, k)).filter((p): p is string => p !== null)
+    const problems = MODEL_FILE_KINDS.filter((k) => c.files[k] !== undefined).map((k) => fileProblem(entry, k)).filter((p): p is string => p !== null)
     const info: ModelInfo = {
       id: c.id,
       domain: c.domain,
       description: c.description,
       parameters: c.parameters,
-      sha256: c.sha256.vjp ? { denoiser: c.sha256.denoiser, vjp: c.sha256.vjp } : { denoiser: c.sha256.denoiser },
+      sha256: { ...c.sha256 },
       usable: problems.length === 0
     }
     if (problems.length) info.problem = problems.join('\n')

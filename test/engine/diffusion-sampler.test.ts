@@ -183,9 +183,9 @@ test('DPS-specific options: ζ ≥ 0, step-size kind, the likelihood step needs 
   const r = await dps(p.A, p.y, den, { zeta: 0, steps: 10 })
   assert.equal(calls(), 10)
   assert.equal(r.params.zeta, 0)
-  // The default ζ follows the image size (4.5 at 256², 0.140625 at 8²).
+  // The default ζ follows the image size (18 at 256², 0.5625 at 8²).
   const d = await dps(p.A, p.y, p.prior, { steps: 2 })
-  assert.equal(d.params.zeta, 0.140625)
+  assert.equal(d.params.zeta, 0.5625)
 })
 
 test('measurement-consistency-specific options: λ ∈ [0, 1], consistency kind, corrector steps, snr', async () => {
@@ -296,4 +296,41 @@ test('complex MRI data with an image phase: folding the estimated phase into A k
   console.log(`  phase: zero-filled magnitude ${err(zfMag).toFixed(3)}, MC with phase ${err(withPh.mean).toFixed(3)}, MC ignoring the phase ${err(ignored.mean).toFixed(3)}`)
   assert.ok(err(withPh.mean) < err(zfMag))
   assert.ok(err(withPh.mean) < 0.6 * err(ignored.mean))
+})
+
+test('DPS on noiseless data converges to the data: the normalised step is capped at a Landweber step', async () => {
+  // Uncapped, ζ/‖y − A x̂₀‖ grows as the residual shrinks and the last steps bounce with
+  // ‖y − A x̂₀‖ ≈ ζ (measured here: 5–10 % of ‖y‖); capped, the end is a convergent gradient descent.
+  const { x, prior, err } = phantomSetup()
+  const A = undersampledFourier([32, 32], mriMask(32, 32, 4, 6, 7))
+  const y = A.forward({ re: x, im: new Float64Array(x.length) })
+  const r = await dps(A, y, prior, { samples: 2, steps: 60, seed: 3, zeta: 1 })
+  console.log(`  DPS noiseless R=4: ‖Ax̂−y‖/‖y‖ ${r.dcResidual.map((d) => d.toExponential(1)).join(', ')}, error ${err(r.mean).toFixed(3)}`)
+  for (const d of r.dcResidual) assert.ok(d < 0.01, `data residual ${d}`)
+})
+
+test('a support mask holds the pixels outside it at exactly zero; inside, the samplers work as before', async () => {
+  const { x, prior } = phantomSetup()
+  const n = 32 * 32
+  const known = bernoulliMask(n, 0.5, 9)
+  const A = pixelMask([32, 32], known)
+  const y = A.forward({ re: x, im: new Float64Array(n) })
+  // Outside: the left 8 columns, which the data only partly see.
+  const support = new Uint8Array(n).fill(1)
+  for (let r = 0; r < 32; r++) for (let c = 0; c < 8; c++) support[r * 32 + c] = 0
+  for (const [name, run] of SAMPLERS) {
+    const free = await run(A, y, prior, { steps: 30, seed: 4 })
+    const held = await run(A, y, prior, { steps: 30, seed: 4, support })
+    let outsideFree = 0
+    for (let i = 0; i < n; i++) {
+      if (support[i]) continue
+      assert.equal(held.mean[i], 0, `${name}: pixel ${i} outside the support`)
+      outsideFree += Math.abs(free.mean[i])
+    }
+    assert.ok(outsideFree > 1, `${name}: without the mask the prior fills those pixels (${outsideFree})`)
+    assert.equal(held.params.pixelsOutsideSupport, 8 * 32)
+    const all = await run(A, y, prior, { steps: 30, seed: 4, support: new Uint8Array(n).fill(1) })
+    assert.ok(sameBits(all.mean, free.mean), `${name}: an all-ones support changes nothing`)
+    await assert.rejects(run(A, y, prior, { steps: 3, support: new Uint8Array(5) }), /support has 5 entries for 1024 pixels/)
+  }
 })

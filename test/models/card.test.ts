@@ -19,7 +19,7 @@ test('the shipped test-tiny card validates and describes its files', () => {
   assert.ok(card.parameters > 1000 && card.parameters < 100_000)
   assert.ok(card.training.licences.length > 0)
   const entry = findModel('test-tiny')
-  for (const kind of ['denoiser', 'vjp'] as const) {
+  for (const kind of ['denoiser', 'vjp', 'saving', 'pullback'] as const) {
     const size = statSync(modelFilePath(entry, kind)).size
     assert.ok(size > 0 && size < 1 << 20, `${kind} graph is ${size} bytes; the test model must stay under 1 MB`)
     readVerifiedModelFile(entry, kind) // the hashes in the card are the files' hashes
@@ -58,6 +58,16 @@ test('card file paths must stay inside the card folder', () => {
     ;(card.files as Record<string, unknown>).denoiser = path
     assert.throws(() => parseModelCard(card, 'c.json'), /files\.denoiser: expected a relative \.onnx path inside the card folder/, path)
   }
+})
+
+test('the saving and pullback graphs come as a pair', () => {
+  const card = shipped()
+  delete (card.files as Record<string, unknown>).pullback
+  delete (card.sha256 as Record<string, unknown>).pullback
+  assert.throws(() => parseModelCard(card, 'c.json'), /saving and pullback come as a pair/)
+  delete (card.files as Record<string, unknown>).saving
+  delete (card.sha256 as Record<string, unknown>).saving
+  assert.equal(parseModelCard(card, 'c.json').files.saving, undefined)
 })
 
 test('a card without a VJP graph is valid (sampler then has no denoiseVjp)', () => {

@@ -73,13 +73,17 @@ test('onnxruntime-node denoised and VJP equal float64 PyTorch (autograd) on fixe
   for (const c of cases) {
     const denoised = await denoiser.denoise(c.x, c.sigma, c.H, c.W)
     const both = await denoiser.denoiseVjp!(c.x, c.sigma, c.r, c.H, c.W)
+    const split = await denoiser.denoiseWithPullback!(c.x, c.sigma, c.H, c.W)
+    const pulled = await split.pullback(c.r)
     const want = ref.get(c.name)!
     assert.equal(denoised.length, c.H * c.W)
     // float32 graphs against float64 torch: measured ~1e-6; 1e-4 is the brief's bound.
     for (const [what, got, exp] of [
       ['denoise', denoised, want.denoised],
       ['denoiseVjp.denoised', both.denoised, want.denoised],
-      ['denoiseVjp.vjp', both.vjp, want.vjp]
+      ['denoiseVjp.vjp', both.vjp, want.vjp],
+      ['denoiseWithPullback.denoised', split.denoised, want.denoised],
+      ['pullback', pulled, want.vjp]
     ] as const) {
       const e = relErr(got, exp)
       assert.ok(e < 1e-4, `${c.name} ${c.H}×${c.W} σ=${c.sigma}: ${what} relative error ${e.toExponential(2)}`)
@@ -95,6 +99,23 @@ test('onnxruntime-node denoised and VJP equal float64 PyTorch (autograd) on fixe
  * 2h) is ~1e-5; 2e-4 is ten times both. Using J in place of Jᵀ is off by 0.7–10 % on this
  * model (checked below), so the bound tells the transpose from the Jacobian.
  */
+test('the saving + pullback graphs give the fused VJP graph\'s numbers, and one saving serves several pullbacks', async () => {
+  assert.equal(typeof denoiser.denoiseWithPullback, 'function', 'the card ships the saving/pullback pair')
+  const { x, r } = inputs(29, 21, 7)
+  const r2 = r.map((v, i) => Math.fround(Math.cos(i) - v))
+  const split = await denoiser.denoiseWithPullback!(x, 0.2, 29, 21)
+  const a = await split.pullback(r)
+  const b = await split.pullback(r2)
+  const fusedA = await denoiser.denoiseVjp!(x, 0.2, r, 29, 21)
+  const fusedB = await denoiser.denoiseVjp!(x, 0.2, r2, 29, 21)
+  // Same float32 arithmetic up to operator fusion: agree to rounding.
+  assert.ok(relErr(split.denoised, fusedA.denoised) < 1e-6, `denoised ${relErr(split.denoised, fusedA.denoised)}`)
+  assert.ok(relErr(a, fusedA.vjp) < 1e-5, `vjp(r) ${relErr(a, fusedA.vjp)}`)
+  assert.ok(relErr(b, fusedB.vjp) < 1e-5, `vjp(r2) ${relErr(b, fusedB.vjp)}`)
+  assert.ok(relErr(a, b) > 0.1, 'different directions give different pullbacks')
+  await assert.rejects(split.pullback(new Float64Array(5)), /r has 5 values, expected 29×21/)
+})
+
 test('the VJP is the adjoint of the denoiser Jacobian (central differences), padded size included', async () => {
   const h = 1e-3
   const tol = 2e-4

@@ -110,14 +110,17 @@ test('a missing model file gives a clear error', async () => {
   }
 })
 
-test('a card without a VJP graph gives a denoiser without denoiseVjp', async () => {
+test('a card without gradient graphs gives a denoiser without denoiseVjp or denoiseWithPullback', async () => {
   const dir = userCopy('forward-only', (card) => {
-    delete (card.files as Record<string, unknown>).vjp
-    delete (card.sha256 as Record<string, unknown>).vjp
+    for (const kind of ['vjp', 'saving', 'pullback']) {
+      delete (card.files as Record<string, unknown>)[kind]
+      delete (card.sha256 as Record<string, unknown>)[kind]
+    }
   })
   try {
     const d = await OnnxDenoiser.open('forward-only', { userDir: dir, threads: 1 })
     assert.equal(d.denoiseVjp, undefined)
+    assert.equal(d.denoiseWithPullback, undefined)
     assert.equal((await d.denoise(new Float64Array(16).fill(0.5), 0.1, 4, 4)).length, 16)
     await d.dispose()
   } finally {

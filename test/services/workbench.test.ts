@@ -483,7 +483,7 @@ test('listModels: the shipped test prior is usable; a bad card or file is listed
   const card = JSON.parse(fs.readFileSync(path.join(REPO, 'models', 'test-tiny.json'), 'utf8')) as { id: string; files: Record<string, string>; sha256: Record<string, string> }
   card.id = 'tampered'
   card.files = { denoiser: 'tampered.onnx' }
-  delete card.sha256.vjp
+  card.sha256 = { denoiser: card.sha256.denoiser }
   fs.writeFileSync(path.join(dir, 'tampered.json'), JSON.stringify(card))
   fs.writeFileSync(path.join(dir, 'tampered.onnx'), 'not the model')
   await wb.setSettings({ modelsFolder: dir })

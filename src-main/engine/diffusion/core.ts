@@ -25,6 +25,13 @@ export interface SamplerOptions {
   schedule?: ScheduleOptions
   /** Keep every sample in the result (mean and std are computed either way). */
   keepSamples?: boolean
+  /**
+   * Where the object can be nonzero (1) and where it is known to be zero (0), one entry per
+   * pixel. Pixels outside are in A's null space, so the data never constrain them and a prior
+   * would fill them with whatever it likes (for SENSE: beyond ESPIRiT's support, where the maps
+   * are zero). They are held at the noised zero image, σ·n, every step and end at exactly 0.
+   */
+  support?: Uint8Array
 }
 
 export interface SamplerResult {
@@ -94,6 +101,19 @@ export function prepareProblem(method: string, A: LinearOperator, y: CArray): Re
     throw new Error(`${method}: ${(e as Error).message}`)
   }
   return op
+}
+
+/** Checks a support mask against the image size; returns it, or null when there is none or it is all ones. */
+export function resolveSupport(method: string, support: Uint8Array | undefined, n: number): Uint8Array | null {
+  if (!support) return null
+  if (support.length !== n) throw new Error(`${method}: support has ${support.length} entries for ${n} pixels`)
+  return support.every((v) => v !== 0) ? null : support
+}
+
+/** x outside the support ← σ·n: the noised image of a known zero (0 at σ = 0). */
+export function holdOutsideSupport(x: Float64Array, support: Uint8Array | null, sigma: number, rng: Rng): void {
+  if (!support) return
+  for (let j = 0; j < x.length; j++) if (support[j] === 0) x[j] = sigma > 0 ? sigma * rng.normal() : 0
 }
 
 /** An independent, well-mixed seed for sample k of a run seeded with `seed`. */

@@ -38,6 +38,17 @@ export interface Denoiser {
     H: number,
     W: number
   ): Promise<DenoiseVjpResult> | DenoiseVjpResult
+  /**
+   * D(x, σ) now, and a pullback r ↦ J_D(x, σ)ᵀ r from the same evaluation (JAX's `vjp`): for
+   * DPS, which needs D before it can form r. Optional; saves the second forward pass that
+   * `denoiseVjp` makes.
+   */
+  denoiseWithPullback?(
+    x: Float64Array,
+    sigma: number,
+    H: number,
+    W: number
+  ): Promise<{ denoised: Float64Array; pullback: (r: Float64Array) => Promise<Float64Array> }>
 }
 
 /** Calls the denoiser and checks what came back (a wrong length or NaN must not poison a run). */
@@ -45,6 +56,30 @@ export async function callDenoise(d: Denoiser, x: Float64Array, sigma: number, H
   const out = await d.denoise(x, sigma, H, W)
   checkOutput(d, out, H * W, 'denoise', sigma)
   return out
+}
+
+/**
+ * D(x, σ) and a function r ↦ J_Dᵀ r at the same x, by the cheapest route the denoiser offers:
+ * its pullback, else `callVjp` (fused graph or finite difference). The caller must not change
+ * x before the last pullback call.
+ */
+export async function callDenoiseForVjp(
+  d: Denoiser, x: Float64Array, sigma: number, H: number, W: number
+): Promise<{ denoised: Float64Array; pullback: (r: Float64Array) => Promise<{ vjp: Float64Array; exact: boolean }> }> {
+  if (d.denoiseWithPullback) {
+    const { denoised, pullback } = await d.denoiseWithPullback(x, sigma, H, W)
+    checkOutput(d, denoised, H * W, 'denoiseWithPullback', sigma)
+    return {
+      denoised,
+      pullback: async (r) => {
+        const vjp = await pullback(r)
+        checkOutput(d, vjp, H * W, 'pullback', sigma)
+        return { vjp, exact: true }
+      }
+    }
+  }
+  const denoised = await callDenoise(d, x, sigma, H, W)
+  return { denoised, pullback: (r) => callVjp(d, x, denoised, sigma, r, H, W) }
 }
 
 /**

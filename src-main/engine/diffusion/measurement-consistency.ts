@@ -42,7 +42,7 @@ import { Rng } from '../rng.ts'
 import { Consistency, type ConsistencyMode } from './consistency.ts'
 import {
   boundDenoiser, checkDiverged, checkNonNegative, commonParams, finishRun, dataResidual, initialNoise, measurementNorm, PixelStats, prepareProblem,
-  resolveCommon, sampleSeed, StepReporter, type SamplerOptions, type SamplerResult
+  resolveCommon, resolveSupport, holdOutsideSupport, sampleSeed, StepReporter, type SamplerOptions, type SamplerResult
 } from './core.ts'
 import type { Denoiser } from './denoiser.ts'
 import { snapLevel } from './schedule.ts'
@@ -103,6 +103,7 @@ export async function measurementConsistency(
   const mode: ConsistencyMode = requested === 'auto' ? (op.hasMaskSpectrum() ? 'projection' : 'gradient') : requested
   const dc = new Consistency(op, mode)
   const { height: H, width: W, n } = op
+  const support = resolveSupport(method, options.support, n)
   const den = boundDenoiser(denoiser, H, W)
   const yNorm = measurementNorm(y)
   const sig = c.sigmas
@@ -117,6 +118,7 @@ export async function measurementConsistency(
   for (let k = 0; k < c.samples; k++) {
     const rng = new Rng(sampleSeed(c.seed, k))
     const x = initialNoise(n, sig[0], rng)
+    holdOutsideSupport(x, support, sig[0], rng)
     // ỹ at level σ: y + q·A z with q = √(σ² − s²); nothing to enforce below s.
     const enforce = (sigma: number, weight: number): void => {
       const q = noised ? Math.sqrt(Math.max(sigma * sigma - s * s, 0)) : 0
@@ -140,6 +142,7 @@ export async function measurementConsistency(
       await solverStep(c.solver, x, D, sigma, next, rng, den)
       // Noiseless data: the result agrees with y exactly (Song et al.'s final replacement).
       if (next === 0 && s === 0 && lambda > 0) enforce(0, 1)
+      holdOutsideSupport(x, support, next, rng)
       checkDiverged(method, x, sigma, sig[0], '')
       await reporter.stepDone(`measurement consistency sample ${k + 1}/${c.samples}, σ = ${sigma.toPrecision(3)}`, D)
     }
@@ -149,6 +152,7 @@ export async function measurementConsistency(
   }
   return finishRun('measurement-consistency', H, W, stats, samples, dcResidual, t0, {
     ...commonParams(c, denoiser),
+    pixelsOutsideSupport: support ? support.reduce((a, v) => a + (v === 0 ? 1 : 0), 0) : 0,
     lambda,
     noisedMeasurement: noised,
     measurementNoise: s,
