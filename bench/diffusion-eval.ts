@@ -2,7 +2,7 @@
  * Quality of the diffusion methods against FISTA-TV on held-out real data, with the settings
  * the app uses by default (issue 6's table):
  *
- *   npx tsx bench/diffusion-eval.ts [--slices 6] [--steps N] [--zeta Z] [--lambda-mc L] [--model ID] [--only mri|multicoil|inpaint] [--case SUBSTRING] [--methods a,b] [--tune]
+ *   npx tsx bench/diffusion-eval.ts [--slices 6] [--steps N] [--samples K] [--zeta Z] [--lambda-mc L] [--model ID] [--only mri|multicoil|inpaint] [--case SUBSTRING] [--methods a,b] [--tune]
  *
  * MRI: held-out brain slices (mri-slices/Testing, and Colin27 sagittal slices of the
  * hemisphere the prior never saw), Poisson disc and Cartesian random masks at 4× and 8×.
@@ -21,7 +21,7 @@ import { encodePng8, readImageFile } from '../src-main/io/image.ts'
 import { METHODS, type MethodParams } from '../src-main/methods/index.ts'
 import { buildProblem, type Problem, type ProblemSpec } from '../src-main/pipeline/problem.ts'
 import { buildMulticoilProblem, simulateCoils } from '../src-main/pipeline/multicoil.ts'
-import { RECONSTRUCT_SPEC } from '../src-main/schema/options.ts'
+import { DIFFUSION_DEFAULTS, RECONSTRUCT_SPEC } from '../src-main/schema/options.ts'
 import { FISTA_TV_DEFAULTS } from '../src-main/engine/fista-tv.ts'
 import { colinAvailable, colinSagittal, SHARED_DATA } from './datasets.ts'
 
@@ -33,7 +33,9 @@ const opt = (name: string): string | undefined => {
 const nSlices = Number(opt('slices') ?? 6)
 const only = opt('only')
 const specDefault = (key: string): unknown => RECONSTRUCT_SPEC.find((s) => s.key === key)?.default
-const steps = Number(opt('steps') ?? specDefault('steps'))
+// Absent: each method's own default (DIFFUSION_DEFAULTS), as in the app.
+const steps = opt('steps') !== undefined ? Number(opt('steps')) : undefined
+const samples = opt('samples') !== undefined ? Number(opt('samples')) : undefined
 const zeta = opt('zeta') !== undefined ? Number(opt('zeta')) : undefined
 const lambdaMc = Number(opt('lambda-mc') ?? specDefault('lambdaMc'))
 const methods = (opt('methods')?.split(',') ?? ['zero-filled', 'fista-tv', 'dps', 'mc']) as ('zero-filled' | 'fista-tv' | 'dps' | 'mc')[]
@@ -101,7 +103,7 @@ const params: MethodParams = {
   iterations: FISTA_TV_DEFAULTS.maxIterations,
   innerIterations: FISTA_TV_DEFAULTS.innerIterations,
   tolerance: FISTA_TV_DEFAULTS.tolerance,
-  diffusion: { model: opt('model'), steps, samples: 1, zeta, lambdaMc, seed: 0 }
+  diffusion: { model: opt('model'), steps, samples, zeta, lambdaMc, seed: 0 }
 }
 
 const caseFilter = opt('case')
@@ -178,7 +180,7 @@ if (only === undefined || only === 'inpaint') {
 
 const cases = [...new Set(results.map((r) => r.case))]
 const lines = [
-  `Settings: app defaults (FISTA-TV λ ${params.lambda}, ≤${params.iterations} it.; DPS/MC ${steps} steps, 1 sample, ζ ${zeta ?? 'default'}, λ_MC ${lambdaMc}); PSNR over the reference's [0, max] (fastMRI convention).`,
+  `Settings: app defaults (FISTA-TV λ ${params.lambda}, ≤${params.iterations} it.; DPS ${steps ?? DIFFUSION_DEFAULTS.dps.steps} steps × ${samples ?? DIFFUSION_DEFAULTS.dps.samples} sample(s), MC ${steps ?? DIFFUSION_DEFAULTS.mc.steps} × ${samples ?? DIFFUSION_DEFAULTS.mc.samples}, ζ ${zeta ?? 'default'}, λ_MC ${lambdaMc}); PSNR over the reference's [0, max] (fastMRI convention).`,
   '',
   '| case | images | ' + methods.map((m) => `${m} PSNR / SSIM`).join(' | ') + ' | MC − TV | DPS − TV | s (DPS, MC) |',
   '|' + ' --- |'.repeat(methods.length + 5)
@@ -195,4 +197,4 @@ for (const c of cases) {
 }
 console.log(lines.join('\n'))
 writeFileSync(join(outDir, 'diffusion-eval.md'), lines.join('\n') + '\n')
-writeFileSync(join(outDir, 'diffusion-eval.json'), JSON.stringify({ steps, zeta: zeta ?? null, lambdaMc, results }, null, 2) + '\n')
+writeFileSync(join(outDir, 'diffusion-eval.json'), JSON.stringify({ steps: steps ?? DIFFUSION_DEFAULTS, samples: samples ?? null, zeta: zeta ?? null, lambdaMc, results }, null, 2) + '\n')

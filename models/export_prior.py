@@ -126,6 +126,18 @@ def save_grid(samples, path, cols=4):
     Image.fromarray(grid).save(path)
 
 
+def schedule_text(ck):
+    """The optimiser and learning-rate history over every training invocation (train_prior.py
+    records one entry per run in the checkpoint)."""
+    cfg = ck["config"]
+    parts = []
+    for h in ck.get("history", []):
+        lr = f"lr {h['lr']:g} constant" if h.get("lr_final") is None else f"lr cosine {h['lr']:g} -> {h['lr_final']:g}"
+        whole = f", {h['whole_frac']:.0%} whole images" if h.get("whole_frac") else ""
+        parts.append(f"steps {h['from_step']}-{h['to_step']}: {lr}, {h['batch']}x{h['patch']}^2{whole}")
+    return f"Adam, EMA {cfg['ema']} (exported); " + ("; ".join(parts) if parts else f"lr {cfg['lr']} constant")
+
+
 def regraph(model_id):
     """New graphs for the same weights (e.g. after adding a graph kind): the validation, samples
     and training record in the card stay true, so only files, hashes and timings change."""
@@ -198,9 +210,11 @@ def main():
         "training": {
             "data": info["data"], "licences": info["licences"],
             "steps": ck["step"], "batch": cfg["batch"], "patch": cfg["patch"], "seed": cfg["seed"],
-            "optimizer": f"Adam lr {cfg['lr']} constant, EMA {cfg['ema']} (exported)",
+            "optimizer": schedule_text(ck),
             "loss": "EDM weighted MSE; sigma half log-normal (P_mean -1.2, P_std 1.2), half log-uniform on [0.01, 0.5]",
-            "augmentation": "random crops, 90-degree rotations, horizontal flips",
+            "augmentation": "random crops, 90-degree rotations, horizontal flips"
+                            + ("; part of each batch whole images area-downsampled to the patch size" if any(
+                                h.get("whole_frac") for h in ck.get("history", [])) else ""),
             "time_s": round(ck["seconds"], 1), "hardware": cfg["hardware"] + ", PyTorch " + cfg["torch"].split("+")[0],
             "pytorch_weights": f"{model_id}/weights.pt",
             "reproduce": f"models/prepare_data.py; models/train_prior.py --domain {args.domain}; models/export_prior.py --domain {args.domain}",

@@ -156,9 +156,13 @@ def main():
     log = open(os.path.join(run_dir, "log.jsonl"), "a")
     hardware = torch.cuda.get_device_name(0) if device == "cuda" else f"CPU, {args.threads} thread(s)"
 
+    history = ck.get("history", []) if os.path.exists(ckpt_path) else []
+    this_run = {"from_step": step, "lr": args.lr, "lr_final": args.lr_final, "whole_frac": args.whole_frac,
+                "batch": batch, "patch": patch}
+
     def save():
         tmp = ckpt_path + ".tmp"
-        torch.save({"model": denoiser.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(), "step": step,
+        torch.save({"history": history + [{**this_run, "to_step": step}], "model": denoiser.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(), "step": step,
                     "seconds": seconds, "rng": rng.bit_generator.state, "gen": gen.get_state(),
                     "config": {"domain": args.domain, "batch": batch, "patch": patch, "lr": args.lr, "lr_final": args.lr_final,
                                "whole_frac": args.whole_frac, "ema": args.ema,

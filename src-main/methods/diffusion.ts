@@ -11,11 +11,13 @@ import { findModel, listModels, modelDirs } from '../models/registry.ts'
 import type { ExecutionProvider } from '../models/session.ts'
 import { OnnxDenoiser } from '../models/onnx-denoiser.ts'
 import type { Problem } from '../pipeline/problem.ts'
+import { DIFFUSION_DEFAULTS } from '../schema/options.ts'
 
 export interface DiffusionParams {
   model?: string
-  steps: number
-  samples: number
+  /** Absent: the method's default (DIFFUSION_DEFAULTS in schema/options.ts). */
+  steps?: number
+  samples?: number
   /** DPS guidance step ζ (default: derived from the image size); MC ignores it. */
   zeta?: number
   /** Measurement-consistency weight λ in [0, 1] (default 1); DPS ignores it. */
@@ -78,7 +80,7 @@ export async function runDiffusion(
   const support = problem.maps ? mapsSupport(problem.maps, problem.coils ?? 1, H * W) : undefined
   const denoiser = await OnnxDenoiser.fromEntry(findModel(modelId, dirs), { executionProviders: p.executionProviders })
   try {
-    const common = { steps: p.steps, samples: p.samples, seed: p.seed, support }
+    const common = { steps: p.steps ?? DIFFUSION_DEFAULTS[which].steps, samples: p.samples ?? DIFFUSION_DEFAULTS[which].samples, seed: p.seed, support }
     const result = which === 'dps'
       ? await dps(A, y, denoiser, { ...common, zeta: p.zeta }, control)
       : await measurementConsistency(A, y, denoiser, { ...common, lambda: p.lambdaMc }, control)

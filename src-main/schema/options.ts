@@ -42,8 +42,9 @@ export interface ReconstructOptions {
   innerIterations: number
   tolerance: number
   model?: string
-  steps: number
-  samples: number
+  /** Absent: each method's own default (DIFFUSION_DEFAULTS). */
+  steps?: number
+  samples?: number
   zeta?: number
   lambdaMc: number
   out: string
@@ -74,6 +75,19 @@ export interface OptionSpec {
   required?: boolean
 }
 
+/**
+ * Steps and posterior samples per diffusion method when none are given (CLI and app alike).
+ * MC draws true posterior samples, so one sample carries the posterior's full spread and
+ * scores about a sample's worth of variance below the posterior mean; the mean of 4 samples
+ * at 50 steps is +0.9 to +1.3 dB over 1 sample at 100 steps on training-split brain slices
+ * (Poisson and Cartesian random 4×) for twice the time, and gives a usable std map. DPS's
+ * samples barely differ (its guidance collapses the variance), so it keeps 1 sample, 100 steps.
+ */
+export const DIFFUSION_DEFAULTS = {
+  dps: { steps: 100, samples: 1 },
+  mc: { steps: 50, samples: 4 }
+} as const
+
 export const RECONSTRUCT_SPEC: OptionSpec[] = [
   { key: 'domain', kind: 'enum', values: DOMAINS, help: 'what a .npy/.npz/.cfl input holds (default: image for NumPy, k-space for BART cfl)' },
   { key: 'series', kind: 'integer', min: 0, max: 100000, help: 'which series/scan of a folder or multi-series input (default 0; see inspect)' },
@@ -97,8 +111,8 @@ export const RECONSTRUCT_SPEC: OptionSpec[] = [
   { key: 'innerIterations', kind: 'integer', default: FISTA_TV_DEFAULTS.innerIterations, min: 1, max: 1000, help: 'TV prox (FGP) iterations per step' },
   { key: 'tolerance', kind: 'number', default: FISTA_TV_DEFAULTS.tolerance, min: 0, max: 1, help: 'stop when the relative change falls below this' },
   { key: 'model', kind: 'string', help: 'diffusion prior id for dps/mc (default: the installed prior for the task: mri-brain or natural-gray)' },
-  { key: 'steps', kind: 'integer', default: 100, min: 1, max: 10000, help: 'diffusion sampling steps, one value for both dps and mc (the app sets each method’s own)' },
-  { key: 'samples', kind: 'integer', default: 1, min: 1, max: 1000, help: 'posterior samples, one value for both dps and mc (the app sets each method’s own); their mean is the result, their std is saved' },
+  { key: 'steps', kind: 'integer', min: 1, max: 10000, help: 'diffusion sampling steps for both dps and mc (default: each method’s own, dps 100, mc 50)' },
+  { key: 'samples', kind: 'integer', min: 1, max: 1000, help: 'posterior samples for both dps and mc (default: dps 1, mc 4); their mean is the result, their std is saved' },
   { key: 'zeta', kind: 'number', min: 0, max: 1e6, help: 'DPS guidance step ζ (normalised by ‖y − A x̂₀‖; default 18·√(HW)/256, capped at a Landweber step)' },
   { key: 'lambdaMc', kind: 'number', default: 1, min: 0, max: 1, help: 'measurement-consistency weight λ in [0, 1]' },
   { key: 'out', kind: 'string', default: 'recon-out', help: 'output directory' },

@@ -26,7 +26,7 @@ import {
   type SliceRequest
 } from '../api/contract.ts'
 import { PATTERN_NAMES } from '../engine/patterns/index.ts'
-import { MAPS_OPTIONS, METHOD_NAMES, RECONSTRUCT_SPEC, TASKS, type MethodName, type OptionSpec } from '../schema/options.ts'
+import { DIFFUSION_DEFAULTS, MAPS_OPTIONS, METHOD_NAMES, RECONSTRUCT_SPEC, TASKS, type MethodName, type OptionSpec } from '../schema/options.ts'
 
 export const BAD_REQUEST = 'bad-request'
 export const NOT_FOUND = 'not-found'
@@ -277,7 +277,10 @@ export function validateMethodSettings(v: unknown, what = 'settings'): MethodSet
 /** DPS's own steps, samples and ζ; absent fields (or an absent object) take the schema's defaults. */
 function dpsSettings(v: unknown, what: string): MethodSettings['dps'] {
   const o = object(v ?? {}, what, DPS_KEYS)
-  const out: MethodSettings['dps'] = { steps: option(o, 'steps', what)!, samples: option(o, 'samples', what)! }
+  const out: MethodSettings['dps'] = {
+    steps: option(o, 'steps', what, false) ?? DIFFUSION_DEFAULTS.dps.steps,
+    samples: option(o, 'samples', what, false) ?? DIFFUSION_DEFAULTS.dps.samples
+  }
   const zeta = option(o, 'zeta', what, false)
   if (zeta !== undefined) out.zeta = zeta
   return out
@@ -286,7 +289,11 @@ function dpsSettings(v: unknown, what: string): MethodSettings['dps'] {
 /** Measurement consistency's own steps, samples and λ; absent fields take the schema's defaults. */
 function mcSettings(v: unknown, what: string): MethodSettings['mc'] {
   const o = object(v ?? {}, what, MC_KEYS)
-  return { steps: option(o, 'steps', what)!, samples: option(o, 'samples', what)!, lambdaMc: option(o, 'lambdaMc', what)! }
+  return {
+    steps: option(o, 'steps', what, false) ?? DIFFUSION_DEFAULTS.mc.steps,
+    samples: option(o, 'samples', what, false) ?? DIFFUSION_DEFAULTS.mc.samples,
+    lambdaMc: option(o, 'lambdaMc', what)!
+  }
 }
 
 export function validateRunRequest(v: unknown): RunRequest {

@@ -68,7 +68,7 @@ import type { ProblemRecipe } from '../pipeline/recipe.ts'
 import { rssOfKspace } from '../pipeline/multicoil.ts'
 import { dataConsistency } from '../pipeline/problem.ts'
 import { selectInput, type ReconInput } from '../pipeline/select-input.ts'
-import { OptionError, type MethodName } from '../schema/options.ts'
+import { DIFFUSION_DEFAULTS, OptionError, type MethodName } from '../schema/options.ts'
 import { VERSION } from '../version.ts'
 import { resolvePrior, surveyModels } from './models.ts'
 import { SettingsStore, defaultSettings } from './settings.ts'
@@ -701,7 +701,7 @@ export class WorkbenchService implements ReconServices {
   private async runJob(run: RunState, pool: Pool, name: Exclude<MethodName, 'zero-filled'>, params: MethodParams): Promise<void> {
     const runId = run.summary.runId
     const { height: H, width: W } = run.experiment
-    const total = name === 'fista-tv' ? params.iterations : (params.diffusion?.steps ?? 100)
+    const total = name === 'fista-tv' ? params.iterations : (params.diffusion?.steps ?? DIFFUSION_DEFAULTS[name].steps)
     let lastProgress = -Infinity
     let lastPreview = -Infinity
     const job = pool.service.run(name, run.experiment.recipe, params, {

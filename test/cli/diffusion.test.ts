@@ -32,8 +32,15 @@ test('dps and mc run with --model test-tiny, save the mean, the std and the repo
   assert.equal(report.methods.find((x) => x.name === 'dps')!.params.gradient, 'vjp')
   // One sample: no std file.
   const out1 = path.join(dir, 'r1')
-  assertOk(await runCli(['reconstruct', input, '--methods', 'mc', '--model', 'test-tiny', '--steps', '4', '--out', out1]))
+  assertOk(await runCli(['reconstruct', input, '--methods', 'mc', '--model', 'test-tiny', '--steps', '4', '--samples', '1', '--out', out1]))
   assert.ok(!fs.existsSync(path.join(out1, 'mc-std.npy')))
+  // No --samples: each method's own default (MC averages 4 samples and saves their std; DPS draws 1).
+  const out2 = path.join(dir, 'r2')
+  assertOk(await runCli(['reconstruct', input, '--methods', 'dps,mc', '--model', 'test-tiny', '--steps', '3', '--out', out2]))
+  const r2 = readReport(out2) as unknown as { methods: { name: string; params: Record<string, unknown> }[] }
+  assert.equal(r2.methods.find((x) => x.name === 'mc')!.params.samples, 4)
+  assert.equal(r2.methods.find((x) => x.name === 'dps')!.params.samples, 1)
+  assert.ok(fs.existsSync(path.join(out2, 'mc-std.npy')) && !fs.existsSync(path.join(out2, 'dps-std.npy')))
 })
 
 test('dps without an installed prior for the task, or with an unknown model, is a clear error', async () => {

@@ -5,7 +5,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { MethodOutcome, ModelInfo, RunEvent, SeriesSummary } from '../../src-main/api/contract.ts'
-import { RECONSTRUCT_SPEC } from '../../src-main/schema/options.ts'
+import { DIFFUSION_DEFAULTS, RECONSTRUCT_SPEC } from '../../src-main/schema/options.ts'
 import { quantise, realValue, STORED_MAX } from '../../src-renderer/src/lib/quantise.ts'
 import { RunTracker, type RunView } from '../../src-renderer/src/lib/run-tracker.ts'
 import {
@@ -118,10 +118,12 @@ test('form defaults are the CLI schema defaults', () => {
   const m = defaultMethodForm()
   assert.equal(m.lambda, spec.get('lambda'))
   assert.equal(m.iterations, spec.get('iterations'))
-  assert.equal(m.dpsSteps, spec.get('steps'))
-  assert.equal(m.mcSteps, spec.get('steps'))
-  assert.equal(m.dpsSamples, spec.get('samples'))
-  assert.equal(m.mcSamples, spec.get('samples'))
+  // Steps and samples: each diffusion method's own defaults, which the CLI uses too.
+  assert.equal(spec.get('steps'), undefined)
+  assert.equal(m.dpsSteps, DIFFUSION_DEFAULTS.dps.steps)
+  assert.equal(m.mcSteps, DIFFUSION_DEFAULTS.mc.steps)
+  assert.equal(m.dpsSamples, DIFFUSION_DEFAULTS.dps.samples)
+  assert.equal(m.mcSamples, DIFFUSION_DEFAULTS.mc.samples)
   assert.equal(m.lambdaMc, spec.get('lambdaMc'))
   assert.deepEqual(m.methods, ['fista-tv'])
   assert.deepEqual(defaultMethodForm({ defaultMethods: ['mc', 'fista-tv'] }).methods, ['fista-tv', 'mc'])

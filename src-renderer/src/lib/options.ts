@@ -9,7 +9,7 @@
  * and duplicating the numbers here would let the app and the CLI drift apart.
  */
 /* eslint-disable @typescript-eslint/no-restricted-imports -- see the comment above */
-import { RECONSTRUCT_SPEC, TASKS, type OptionSpec, type Task, type MethodName } from '../../../src-main/schema/options.ts'
+import { DIFFUSION_DEFAULTS, RECONSTRUCT_SPEC, TASKS, type OptionSpec, type Task, type MethodName } from '../../../src-main/schema/options.ts'
 import { PATTERN_NAMES, type PatternName } from '../../../src-main/engine/patterns/types.ts'
 import { EXPORT_FORMATS, type ExportFormat } from '../../../src-main/api/contract.ts'
 /* eslint-enable @typescript-eslint/no-restricted-imports */
@@ -34,6 +34,9 @@ export function field(key: string): FieldSpec {
   if (!s) throw new Error(`unknown option '${key}' (not in RECONSTRUCT_SPEC)`)
   return { key, min: s.min, max: s.max, default: s.default, integer: s.kind === 'integer', help: s.help }
 }
+
+/** Each diffusion method's own steps and samples when the user sets none (the CLI's too). */
+export { DIFFUSION_DEFAULTS }
 
 export function numberDefault(key: string): number {
   const d = field(key).default

@@ -11,7 +11,7 @@ import type {
   Settings
 } from '../../../src-main/api/contract.ts'
 import type { MapsOption } from '../../../src-main/schema/options.ts'
-import { checkNumber, numberDefault, field, OPTIONAL_METHODS, type OptionalMethod, type PatternName, type Task } from './options.ts'
+import { checkNumber, DIFFUSION_DEFAULTS, numberDefault, field, OPTIONAL_METHODS, type OptionalMethod, type PatternName, type Task } from './options.ts'
 
 export interface SetupForm {
   task: Task
@@ -75,11 +75,11 @@ export function defaultMethodForm(settings?: Pick<Settings, 'defaultMethods'> | 
     innerIterations: numberDefault('innerIterations'),
     tolerance: numberDefault('tolerance'),
     model: null,
-    dpsSteps: numberDefault('steps'),
-    dpsSamples: numberDefault('samples'),
+    dpsSteps: DIFFUSION_DEFAULTS.dps.steps,
+    dpsSamples: DIFFUSION_DEFAULTS.dps.samples,
     zeta: null,
-    mcSteps: numberDefault('steps'),
-    mcSamples: numberDefault('samples'),
+    mcSteps: DIFFUSION_DEFAULTS.mc.steps,
+    mcSamples: DIFFUSION_DEFAULTS.mc.samples,
     lambdaMc: numberDefault('lambdaMc')
   }
 }
