@@ -166,6 +166,8 @@ def main():
     ap.add_argument("--runs", default=os.path.join(HERE, "..", ".train-runs"))
     ap.add_argument("--quick", action="store_true", help="validate on 12 images (a smoke run)")
     ap.add_argument("--sample-steps", type=int, default=40)
+    ap.add_argument("--sample-size", type=int, default=128,
+                    help="side of the unconditional samples (the brain prior's whole-slice batches are 96^2)")
     ap.add_argument("--graphs-only", action="store_true",
                     help="re-export the ONNX graphs from the shipped weights.pt and update only the card's files and hashes")
     args = ap.parse_args()
@@ -184,7 +186,7 @@ def main():
     t0 = time.time()
     rows, n_val = evaluate(d, held_out(args.domain, args.data), args.quick)
     print(f"validation took {time.time() - t0:.0f} s")
-    samples = heun_samples(d, 16, 128, args.sample_steps, seed=7)
+    samples = heun_samples(d, 16, args.sample_size, args.sample_steps, seed=7)
     save_grid(samples, os.path.join(out_dir, "samples.png"))
 
     info = TRAINING_DATA[args.domain]
@@ -217,7 +219,7 @@ def main():
                                 h.get("whole_frac") for h in ck.get("history", [])) else ""),
             "time_s": round(ck["seconds"], 1), "hardware": cfg["hardware"] + ", PyTorch " + cfg["torch"].split("+")[0],
             "pytorch_weights": f"{model_id}/weights.pt",
-            "reproduce": f"models/prepare_data.py; models/train_prior.py --domain {args.domain}; models/export_prior.py --domain {args.domain}",
+            "reproduce": old.get("training", {}).get("reproduce") or f"models/prepare_data.py; models/train_prior.py --domain {args.domain}; models/export_prior.py --domain {args.domain}",
         },
         "normalisation": {"range": [0, 1], "description": (
             "MRI magnitude divided by its maximum (the app divides by the zero-filled image's maximum)" if args.domain == "mri-brain"
@@ -235,7 +237,7 @@ def main():
                       "weight tuned per sigma on a separate subset",
             "psnr": rows,
         },
-        "samples": {"file": f"{model_id}/samples.png", "sampler": f"EDM Heun, {args.sample_steps} steps, 128x128, seed 7"},
+        "samples": {"file": f"{model_id}/samples.png", "sampler": f"EDM Heun, {args.sample_steps} steps, {args.sample_size}x{args.sample_size}, seed 7"},
         "timing": old.get("timing") if old.get("sha256") == hashes else None,
     }
     with open(card_path, "w") as f:

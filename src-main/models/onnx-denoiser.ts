@@ -9,7 +9,7 @@
  * onnxruntime-node runs a session synchronously on the calling thread (its promise only defers
  * the start), so a long sampler belongs in a worker thread, not in Electron's main process.
  */
-import type { InferenceSession } from 'onnxruntime-node'
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node'
 import { MODEL_FILE_KINDS, type ModelCard, type ModelFileKind } from './card.ts'
 import { ModelError } from './errors.ts'
 import { crop, embed, pad, padAdjoint, planPadding, type PadMode, type PadPlan } from './padding.ts'
@@ -44,6 +44,9 @@ export class OnnxDenoiser {
   ) => Promise<{ denoised: Float64Array; pullback: (r: Float64Array) => Promise<Float64Array> }>
 
   private readonly padMode: PadMode
+  /** The saving graph's outputs at the last padded size, reused as its pre-allocated fetches. */
+  private savedOutputs?: { key: string; tensors: Record<string, OrtTensor> }
+  private savingGeneration = 0
   private readonly plans = new Map<string, PadPlan>()
 
   private constructor(
@@ -96,8 +99,11 @@ export class OnnxDenoiser {
   }
 
   /**
-   * D(x) now and J_Dᵀr later, from the activations the saving graph returned: they stay in this
-   * closure (about 200 floats per pixel for the shipped priors, ~55 MB at 256²) until it is dropped.
+   * D(x) now and J_Dᵀr later, from the activations the saving graph returned (about 200 floats
+   * per pixel for the shipped priors, ~55 MB at 256²). Those buffers are allocated once per image
+   * size and reused by the next call, so a pullback is valid until the next
+   * `denoiseWithPullback` on this denoiser (it throws after that rather than use overwritten
+   * activations); the samplers call it in between.
    */
   private async runSaving(
     split: { saving: InferenceSession; pullback: InferenceSession }, x: Float64Array, sigma: number, H: number, W: number
@@ -105,13 +111,21 @@ export class OnnxDenoiser {
     const plan = this.check(x, sigma, H, W)
     const { Tensor } = await loadOrt()
     const sigmaT = new Tensor('float32', Float32Array.of(sigma), [1])
-    const out = await split.saving.run({ x: new Tensor('float32', pad(x, plan), [1, 1, plan.Hp, plan.Wp]), sigma: sigmaT })
-    const saved: Record<string, InstanceType<typeof Tensor>> = {}
-    for (const name of split.saving.outputNames) if (name !== 'denoised') saved[name] = out[name] as InstanceType<typeof Tensor>
+    const feeds = { x: new Tensor('float32', pad(x, plan), [1, 1, plan.Hp, plan.Wp]), sigma: sigmaT }
+    const key = `${plan.Hp}x${plan.Wp}`
+    const reuse = this.savedOutputs?.key === key ? this.savedOutputs.tensors : undefined
+    const out = reuse ? await split.saving.run(feeds, reuse) : await split.saving.run(feeds)
+    // The first run at a size lets onnxruntime allocate; later runs write into the same tensors.
+    if (!reuse) this.savedOutputs = { key, tensors: out as Record<string, OrtTensor> }
+    const generation = ++this.savingGeneration
+    const saved: Record<string, OrtTensor> = {}
+    for (const name of split.saving.outputNames) if (name !== 'denoised') saved[name] = out[name] as OrtTensor
     const pullback = async (r: Float64Array): Promise<Float64Array> => {
+      if (generation !== this.savingGeneration) {
+        throw new ModelError('input', `${this.id}: pullback used after a newer denoiseWithPullback call (its saved activations were reused)`)
+      }
       if (r.length !== H * W) throw new ModelError('input', `${this.id}: r has ${r.length} values, expected ${H}×${W} = ${H * W}`)
-      const feeds = { ...saved, sigma: sigmaT, r: new Tensor('float32', embed(r, plan), [1, 1, plan.Hp, plan.Wp]) }
-      const res = await split.pullback.run(feeds)
+      const res = await split.pullback.run({ ...saved, sigma: sigmaT, r: new Tensor('float32', embed(r, plan), [1, 1, plan.Hp, plan.Wp]) })
       return padAdjoint(res.vjp.data as Float32Array, plan)
     }
     return { denoised: crop(out.denoised.data as Float32Array, plan), pullback }

@@ -60,7 +60,11 @@ function sessionOptions(provider: ExecutionProvider, s: SessionSettings): Infere
     interOpNumThreads: 1,
     enableCpuMemArena: !s.lowMemory,
     enableMemPattern: !s.lowMemory,
-    logSeverityLevel: 3
+    logSeverityLevel: 3,
+    // A prior has up to four sessions, each with its own intra-op pool, and the samplers
+    // alternate between them (DPS: saving, then pullback). Spinning workers of the session
+    // that just finished would compete with the next one's for the same cores.
+    extra: { session: { intra_op: { allow_spinning: '0' } } }
   }
 }
 

@@ -114,6 +114,15 @@ test('the saving + pullback graphs give the fused VJP graph\'s numbers, and one 
   assert.ok(relErr(b, fusedB.vjp) < 1e-5, `vjp(r2) ${relErr(b, fusedB.vjp)}`)
   assert.ok(relErr(a, b) > 0.1, 'different directions give different pullbacks')
   await assert.rejects(split.pullback(new Float64Array(5)), /r has 5 values, expected 29×21/)
+  // The saving graph's buffers are reused: a newer call invalidates the older pullback, and the
+  // reused buffers give the same numbers as freshly allocated ones.
+  const { x: x2 } = inputs(29, 21, 8)
+  const second = await denoiser.denoiseWithPullback!(x2, 0.7, 29, 21)
+  await assert.rejects(split.pullback(r), /pullback used after a newer denoiseWithPullback/)
+  const fused2 = await denoiser.denoiseVjp!(x2, 0.7, r, 29, 21)
+  assert.ok(relErr(await second.pullback(r), fused2.vjp) < 1e-5)
+  const third = await denoiser.denoiseWithPullback!(x, 0.2, 29, 21)
+  assert.ok(relErr(await third.pullback(r), a) < 1e-6, 'same input, same pullback after reuse')
 })
 
 test('the VJP is the adjoint of the denoiser Jacobian (central differences), padded size included', async () => {
