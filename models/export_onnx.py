@@ -178,12 +178,15 @@ def write_card(net, paths, args, seconds, psnr):
     return card_path
 
 
-def regraph():
-    card_path = os.path.join(HERE, f"{MODEL_ID}.json")
+def regraph(model_id, net_class):
+    """New graphs for a model's committed weights.pt (e.g. after adding a graph kind). The
+    validation, samples and training record in its card stay true, so only files and hashes
+    change, and timings are dropped when any graph changed (models/time_card.ts refills them)."""
+    card_path = os.path.join(HERE, f"{model_id}.json")
     card = json.load(open(card_path))
-    net = TinyUNet()
+    net = net_class()
     net.load_state_dict(torch.load(os.path.join(HERE, card["training"]["pytorch_weights"])))
-    paths = export(EDMDenoiser(net).eval(), os.path.join(HERE, MODEL_ID))
+    paths = export(EDMDenoiser(net).eval(), os.path.join(HERE, model_id))
     hashes = {k: sha256(p) for k, p in paths.items()}
     if hashes != card["sha256"]:
         card["timing"] = None
@@ -205,7 +208,7 @@ def main():
     ap.add_argument("--graphs-only", action="store_true", help="re-export the graphs from the committed weights.pt; update only files and hashes")
     args = ap.parse_args()
     if args.graphs_only:
-        return regraph()
+        return regraph(MODEL_ID, TinyUNet)
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(2)

@@ -24,7 +24,7 @@ import torch
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from export_onnx import OPSET, export, sha256  # noqa: E402
+from export_onnx import OPSET, export, regraph, sha256  # noqa: E402
 from prior_unet import PriorUNet  # noqa: E402
 from tiny_unet import SIGMA_DATA, EDMDenoiser, parameter_count, size_multiple  # noqa: E402
 from train_prior import DOMAINS, SIGMA_MAX, SIGMA_MIN, denoise_padded  # noqa: E402
@@ -138,27 +138,6 @@ def schedule_text(ck):
     return f"Adam, EMA {cfg['ema']} (exported); " + ("; ".join(parts) if parts else f"lr {cfg['lr']} constant")
 
 
-def regraph(model_id):
-    """New graphs for the same weights (e.g. after adding a graph kind): the validation, samples
-    and training record in the card stay true, so only files, hashes and timings change."""
-    card_path = os.path.join(HERE, f"{model_id}.json")
-    card = json.load(open(card_path))
-    net = PriorUNet()
-    net.load_state_dict(torch.load(os.path.join(HERE, card["training"]["pytorch_weights"])))
-    paths = export(EDMDenoiser(net).eval(), os.path.join(HERE, model_id))
-    hashes = {k: sha256(p) for k, p in paths.items()}
-    if hashes != card["sha256"]:
-        card["timing"] = None
-    card["files"] = {k: os.path.relpath(p, HERE).replace(os.sep, "/") for k, p in paths.items()}
-    card["sha256"] = hashes
-    tmp = card_path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(card, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, card_path)
-    print("wrote", card_path, {k: os.path.getsize(p) for k, p in paths.items()})
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--domain", choices=sorted(DOMAINS), required=True)
@@ -175,7 +154,7 @@ def main():
 
     model_id = DOMAINS[args.domain]["id"]
     if args.graphs_only:
-        return regraph(model_id)
+        return regraph(model_id, PriorUNet)
     d, ck = load_ema(os.path.join(args.runs, model_id, "ckpt.pt"))
     net = d.net
     out_dir = os.path.join(HERE, model_id)

@@ -61,7 +61,7 @@ export function mapsSupport(maps: CArray, coils: number, n: number): Uint8Array 
 
 export async function runDiffusion(
   which: 'dps' | 'mc', problem: Problem, zeroFilled: CArray, p: DiffusionParams, control?: RunControl
-): Promise<{ image: CArray; std: Float64Array; result: SamplerResult; modelId: string; scale: number }> {
+): Promise<{ image: CArray; std?: Float64Array; result: SamplerResult; modelId: string; scale: number }> {
   const dirs = p.modelDirs ?? modelDirs()
   const modelId = chooseModel(problem, p.model, dirs)
   const H = problem.height
@@ -80,7 +80,8 @@ export async function runDiffusion(
   const support = problem.maps ? mapsSupport(problem.maps, problem.coils ?? 1, H * W) : undefined
   const denoiser = await OnnxDenoiser.fromEntry(findModel(modelId, dirs), { executionProviders: p.executionProviders })
   try {
-    const common = { steps: p.steps ?? DIFFUSION_DEFAULTS[which].steps, samples: p.samples ?? DIFFUSION_DEFAULTS[which].samples, seed: p.seed, support }
+    const samples = p.samples ?? DIFFUSION_DEFAULTS[which].samples
+    const common = { steps: p.steps ?? DIFFUSION_DEFAULTS[which].steps, samples, seed: p.seed, support }
     const result = which === 'dps'
       ? await dps(A, y, denoiser, { ...common, zeta: p.zeta }, control)
       : await measurementConsistency(A, y, denoiser, { ...common, lambda: p.lambdaMc }, control)
@@ -93,7 +94,8 @@ export async function runDiffusion(
         image.im[i] = m * Math.sin(phase[i])
       }
     }
-    return { image, std: result.std.map((v) => v * scale), result, modelId, scale }
+    // One sample has no spread to report (the sampler's std is all zeros then).
+    return { image, std: samples > 1 ? result.std.map((v) => v * scale) : undefined, result, modelId, scale }
   } finally {
     await denoiser.dispose()
   }

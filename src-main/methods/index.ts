@@ -9,7 +9,7 @@ import { pushPullFill } from '../engine/fill.ts'
 import { lipschitzConstant } from '../engine/linops/norm.ts'
 import type { RunControl } from '../engine/progress.ts'
 import type { Problem } from '../pipeline/problem.ts'
-import { DIFFUSION_DEFAULTS, type MethodName } from '../schema/options.ts'
+import type { MethodName } from '../schema/options.ts'
 import { runDiffusion, type DiffusionParams } from './diffusion.ts'
 
 export interface MethodParams {
@@ -130,7 +130,7 @@ function diffusionMethod(name: 'dps' | 'mc', label: string): ReconMethod {
       const r = await runDiffusion(name, problem, start, params.diffusion, control)
       return {
         image: r.image,
-        std: (params.diffusion.samples ?? DIFFUSION_DEFAULTS[name].samples) > 1 ? r.std : undefined,
+        std: r.std,
         sampleResiduals: r.result.dcResidual,
         params: { ...r.result.params, model: r.modelId, scale: r.scale, warnings: r.result.warnings.join(' ') }
       }

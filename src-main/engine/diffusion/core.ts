@@ -110,6 +110,11 @@ export function resolveSupport(method: string, support: Uint8Array | undefined, 
   return support.every((v) => v !== 0) ? null : support
 }
 
+/** How many pixels the support holds at zero (reported in the samplers' params). */
+export function pixelsOutside(support: Uint8Array | null): number {
+  return support ? support.reduce((a, v) => a + (v === 0 ? 1 : 0), 0) : 0
+}
+
 /** x outside the support ← σ·n: the noised image of a known zero (0 at σ = 0). */
 export function holdOutsideSupport(x: Float64Array, support: Uint8Array | null, sigma: number, rng: Rng): void {
   if (!support) return

@@ -29,7 +29,7 @@ import type { RunControl } from '../progress.ts'
 import { Rng } from '../rng.ts'
 import {
   boundDenoiser, checkDiverged, checkNonNegative, commonParams, finishRun, dataResidual, initialNoise, measurementNorm, PixelStats, prepareProblem,
-  resolveCommon, resolveSupport, holdOutsideSupport, sampleSeed, StepReporter, type SamplerOptions, type SamplerResult
+  pixelsOutside, resolveCommon, resolveSupport, holdOutsideSupport, sampleSeed, StepReporter, type SamplerOptions, type SamplerResult
 } from './core.ts'
 import { callDenoiseForVjp, FINITE_DIFFERENCE_WARNING, type Denoiser } from './denoiser.ts'
 import { churn, solverStep, type Solver } from './solvers.ts'
@@ -153,7 +153,7 @@ export async function dps(
   if (!exact) warnings.push(FINITE_DIFFERENCE_WARNING)
   return finishRun('dps', H, W, stats, samples, dcResidual, t0, {
     ...commonParams(c, denoiser),
-    pixelsOutsideSupport: support ? support.reduce((a, v) => a + (v === 0 ? 1 : 0), 0) : 0,
+    pixelsOutsideSupport: pixelsOutside(support),
     zeta,
     stepSize,
     measurementNoise: s,

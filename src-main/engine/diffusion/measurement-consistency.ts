@@ -42,7 +42,7 @@ import { Rng } from '../rng.ts'
 import { Consistency, type ConsistencyMode } from './consistency.ts'
 import {
   boundDenoiser, checkDiverged, checkNonNegative, commonParams, finishRun, dataResidual, initialNoise, measurementNorm, PixelStats, prepareProblem,
-  resolveCommon, resolveSupport, holdOutsideSupport, sampleSeed, StepReporter, type SamplerOptions, type SamplerResult
+  pixelsOutside, resolveCommon, resolveSupport, holdOutsideSupport, sampleSeed, StepReporter, type SamplerOptions, type SamplerResult
 } from './core.ts'
 import type { Denoiser } from './denoiser.ts'
 import { snapLevel } from './schedule.ts'
@@ -152,7 +152,7 @@ export async function measurementConsistency(
   }
   return finishRun('measurement-consistency', H, W, stats, samples, dcResidual, t0, {
     ...commonParams(c, denoiser),
-    pixelsOutsideSupport: support ? support.reduce((a, v) => a + (v === 0 ? 1 : 0), 0) : 0,
+    pixelsOutsideSupport: pixelsOutside(support),
     lambda,
     noisedMeasurement: noised,
     measurementNoise: s,
