@@ -11,7 +11,7 @@
  * experiment options reuse the CLI's schema (src-main/schema/options.ts), so a setting means
  * the same thing in the app, in a report and on the command line.
  */
-import type { MapsOption, MethodName, Task } from '../schema/options.ts'
+import type { MapsOption, McData, MethodName, Task } from '../schema/options.ts'
 import type { PatternName } from '../engine/patterns/index.ts'
 
 /** A row-major float32 image (magnitude, phase, mask, error map, …). */
@@ -148,8 +148,8 @@ export interface MethodSettings {
    * --samples and --zeta.
    */
   dps: { steps: number; samples: number; zeta?: number }
-  /** Measurement consistency: steps, samples and the consistency weight λ in [0, 1] (--lambda-mc). */
-  mc: { steps: number; samples: number; lambdaMc: number }
+  /** Measurement consistency: steps, samples, the consistency weight λ in [0, 1] (--lambda-mc) and what it enforces (--mc-data). */
+  mc: { steps: number; samples: number; lambdaMc: number; mcData: McData }
 }
 
 export interface RunRequest {

@@ -89,7 +89,7 @@ export async function runReconstruct(raw: Record<string, unknown>, log: (s: stri
         iterations: opts.iterations,
         innerIterations: opts.innerIterations,
         tolerance: opts.tolerance,
-        diffusion: { model: opts.model, steps: opts.steps, samples: opts.samples, zeta: opts.zeta, lambdaMc: opts.lambdaMc, seed: opts.seed }
+        diffusion: { model: opts.model, steps: opts.steps, samples: opts.samples, zeta: opts.zeta, lambdaMc: opts.lambdaMc, mcData: opts.mcData, seed: opts.seed }
       },
       {
         onProgress: (p) => {

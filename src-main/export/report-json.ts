@@ -50,7 +50,7 @@ export function renderReportJson(m: ReportModel): string {
       tolerance: st.tolerance,
       model: st.model ?? null,
       dps: { steps: st.dps.steps, samples: st.dps.samples, zeta: st.dps.zeta ?? null },
-      mc: { steps: st.mc.steps, samples: st.mc.samples, lambda_mc: st.mc.lambdaMc }
+      mc: { steps: st.mc.steps, samples: st.mc.samples, lambda_mc: st.mc.lambdaMc, mc_data: st.mc.mcData }
     },
     has_reference: m.hasReference,
     metrics_convention: m.metricsConvention,

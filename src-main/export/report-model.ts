@@ -250,6 +250,7 @@ function setupRows(run: ExportableRun, mask: ReportMask | null, painted: { missi
   if (m.methods.includes('mc')) {
     add('MC steps / samples', `${m.mc.steps} / ${m.mc.samples}`)
     add('MC λ', m.mc.lambdaMc)
+    add('MC data', m.mc.mcData === 'clean' ? 'clean (hard projection)' : 'noised to each level (Song et al.)')
   }
   add('Run', `${s.runId} (${s.state}), started ${s.created}`)
   return rows

@@ -26,7 +26,7 @@ import {
   type SliceRequest
 } from '../api/contract.ts'
 import { PATTERN_NAMES } from '../engine/patterns/index.ts'
-import { DIFFUSION_DEFAULTS, MAPS_OPTIONS, METHOD_NAMES, RECONSTRUCT_SPEC, TASKS, type MethodName, type OptionSpec } from '../schema/options.ts'
+import { DIFFUSION_DEFAULTS, MAPS_OPTIONS, MC_DATA, METHOD_NAMES, RECONSTRUCT_SPEC, TASKS, type McData, type MethodName, type OptionSpec } from '../schema/options.ts'
 
 export const BAD_REQUEST = 'bad-request'
 export const NOT_FOUND = 'not-found'
@@ -240,7 +240,7 @@ const METHOD_SETTINGS_KEYS = [
   'methods', 'lambda', 'iterations', 'innerIterations', 'tolerance', 'model', 'dps', 'mc'
 ] as const satisfies readonly (keyof MethodSettings)[]
 const DPS_KEYS = ['steps', 'samples', 'zeta'] as const satisfies readonly (keyof MethodSettings['dps'])[]
-const MC_KEYS = ['steps', 'samples', 'lambdaMc'] as const satisfies readonly (keyof MethodSettings['mc'])[]
+const MC_KEYS = ['steps', 'samples', 'lambdaMc', 'mcData'] as const satisfies readonly (keyof MethodSettings['mc'])[]
 
 /** A model id as cards spell them. */
 export function validateModelId(v: unknown, what: string): string {
@@ -292,7 +292,8 @@ function mcSettings(v: unknown, what: string): MethodSettings['mc'] {
   return {
     steps: option(o, 'steps', what, false) ?? DIFFUSION_DEFAULTS.mc.steps,
     samples: option(o, 'samples', what, false) ?? DIFFUSION_DEFAULTS.mc.samples,
-    lambdaMc: option(o, 'lambdaMc', what)!
+    lambdaMc: option(o, 'lambdaMc', what)!,
+    mcData: o.mcData === undefined ? (SPEC.get('mcData')!.default as McData) : oneOf(o.mcData, MC_DATA, `${what}.mcData`)
   }
 }
 

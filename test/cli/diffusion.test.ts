@@ -34,13 +34,20 @@ test('dps and mc run with --model test-tiny, save the mean, the std and the repo
   const out1 = path.join(dir, 'r1')
   assertOk(await runCli(['reconstruct', input, '--methods', 'mc', '--model', 'test-tiny', '--steps', '4', '--samples', '1', '--out', out1]))
   assert.ok(!fs.existsSync(path.join(out1, 'mc-std.npy')))
-  // No --samples: each method's own default (MC averages 4 samples and saves their std; DPS draws 1).
+  // No --samples: each method's own default (MC averages 4 samples, DPS 2; both save their std).
   const out2 = path.join(dir, 'r2')
   assertOk(await runCli(['reconstruct', input, '--methods', 'dps,mc', '--model', 'test-tiny', '--steps', '3', '--out', out2]))
   const r2 = readReport(out2) as unknown as { methods: { name: string; params: Record<string, unknown> }[] }
   assert.equal(r2.methods.find((x) => x.name === 'mc')!.params.samples, 4)
-  assert.equal(r2.methods.find((x) => x.name === 'dps')!.params.samples, 1)
-  assert.ok(fs.existsSync(path.join(out2, 'mc-std.npy')) && !fs.existsSync(path.join(out2, 'dps-std.npy')))
+  assert.equal(r2.methods.find((x) => x.name === 'dps')!.params.samples, 2)
+  assert.ok(fs.existsSync(path.join(out2, 'mc-std.npy')) && fs.existsSync(path.join(out2, 'dps-std.npy')))
+  // MC enforces the data as measured unless --mc-data noised asks for Song et al.'s noising.
+  const mc2 = r2.methods.find((x) => x.name === 'mc')!.params
+  assert.equal(mc2.noisedMeasurement, false)
+  const out3 = path.join(dir, 'r3')
+  assertOk(await runCli(['reconstruct', input, '--methods', 'mc', '--model', 'test-tiny', '--steps', '3', '--samples', '1', '--mc-data', 'noised', '--out', out3]))
+  const r3 = readReport(out3) as unknown as { methods: { name: string; params: Record<string, unknown> }[] }
+  assert.equal(r3.methods.find((x) => x.name === 'mc')!.params.noisedMeasurement, true)
 })
 
 test('dps without an installed prior for the task, or with an unknown model, is a clear error', async () => {
@@ -53,4 +60,5 @@ test('dps without an installed prior for the task, or with an unknown model, is 
   assert.throws(() => chooseModel(problem, undefined, [modelsDir]), /no mri-brain diffusion prior is installed \(installed: test-tiny \(test\)\); .*--model/)
   assertCliError(await runCli(['reconstruct', input, '--methods', 'mc', '--model', 'no-such-model', '--out', path.join(dir, 'b')]), 1, /no-such-model/)
   assertCliError(await runCli(['reconstruct', input, '--methods', 'mc', '--lambda-mc', '2', '--out', path.join(dir, 'c')]), 2, /--lambda-mc must be ≤ 1/)
+  assertCliError(await runCli(['reconstruct', input, '--methods', 'mc', '--mc-data', 'fresh', '--out', path.join(dir, 'd')]), 2, /--mc-data/)
 })

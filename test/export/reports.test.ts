@@ -96,7 +96,7 @@ test('report.json has every field', async () => {
     tolerance: st.tolerance,
     model: st.model,
     dps: { steps: st.dps.steps, samples: st.dps.samples, zeta: st.dps.zeta },
-    mc: { steps: st.mc.steps, samples: st.mc.samples, lambda_mc: st.mc.lambdaMc }
+    mc: { steps: st.mc.steps, samples: st.mc.samples, lambda_mc: st.mc.lambdaMc, mc_data: st.mc.mcData }
   })
   assert.equal(j.format_version, 2)
   assert.equal(j.metrics_convention, s.metricsConvention)

@@ -120,7 +120,7 @@ export function makeRun(options: FixtureOptions = {}): ExportableRun {
         tolerance: 1e-4,
         model: 'test-tiny',
         dps: { steps: 50, samples: 4, zeta: 1 },
-        mc: { steps: 200, samples: 2, lambdaMc: 0.5 }
+        mc: { steps: 200, samples: 2, lambdaMc: 0.5, mcData: 'noised' }
       }
     },
     description: 'MRI, Poisson disc 4× (3.98× effective), 40×48, 1 coil',

@@ -125,6 +125,7 @@ test('form defaults are the CLI schema defaults', () => {
   assert.equal(m.dpsSamples, DIFFUSION_DEFAULTS.dps.samples)
   assert.equal(m.mcSamples, DIFFUSION_DEFAULTS.mc.samples)
   assert.equal(m.lambdaMc, spec.get('lambdaMc'))
+  assert.equal(m.mcData, spec.get('mcData'))
   assert.deepEqual(m.methods, ['fista-tv'])
   assert.deepEqual(defaultMethodForm({ defaultMethods: ['mc', 'fista-tv'] }).methods, ['fista-tv', 'mc'])
 })
@@ -178,9 +179,9 @@ test('method settings carry only what is set; the default prior follows the task
   assert.deepEqual(s.methods, ['fista-tv', 'mc'])
   assert.equal('zeta' in s.dps, false)
   assert.equal('model' in s, false)
-  const own = buildMethodSettings({ ...defaultMethodForm(), dpsSteps: 50, dpsSamples: 2, zeta: 3, mcSteps: 200, mcSamples: 4, lambdaMc: 0.5 })
+  const own = buildMethodSettings({ ...defaultMethodForm(), dpsSteps: 50, dpsSamples: 2, zeta: 3, mcSteps: 200, mcSamples: 4, lambdaMc: 0.5, mcData: 'noised' })
   assert.deepEqual(own.dps, { steps: 50, samples: 2, zeta: 3 })
-  assert.deepEqual(own.mc, { steps: 200, samples: 4, lambdaMc: 0.5 })
+  assert.deepEqual(own.mc, { steps: 200, samples: 4, lambdaMc: 0.5, mcData: 'noised' })
   const models: ModelInfo[] = [
     { id: 'tiny', domain: 'test', description: '', parameters: 1, sha256: { denoiser: '' }, usable: true },
     { id: 'brain', domain: 'mri-brain', description: '', parameters: 1, sha256: { denoiser: '' }, usable: true },

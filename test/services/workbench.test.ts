@@ -54,7 +54,7 @@ const fista = (extra: Partial<MethodSettings> = {}): MethodSettings => ({
   innerIterations: 5,
   tolerance: 0,
   dps: { steps: 10, samples: 1 },
-  mc: { steps: 10, samples: 1, lambdaMc: 1 },
+  mc: { steps: 10, samples: 1, lambdaMc: 1, mcData: 'clean' },
   ...extra
 })
 
@@ -302,7 +302,7 @@ test('diffusion: no prior for the domain is a readable method failure; test-tiny
 
   const b = await wb.startRun({
     setup: setupFor(scan.id),
-    settings: fista({ methods: ['dps', 'mc'], model: 'test-tiny', dps: { steps: 2, samples: 1, zeta: 0.5 }, mc: { steps: 3, samples: 2, lambdaMc: 0.5 } })
+    settings: fista({ methods: ['dps', 'mc'], model: 'test-tiny', dps: { steps: 2, samples: 1, zeta: 0.5 }, mc: { steps: 3, samples: 2, lambdaMc: 0.5, mcData: 'noised' } })
   })
   await finished(b.runId)
   const sb = await wb.getRun(b.runId)
@@ -311,6 +311,7 @@ test('diffusion: no prior for the domain is a readable method failure; test-tiny
   assert.ok(mc.std && mc.std.data.length === H * W)
   assert.equal(mc.params.model, 'test-tiny')
   assert.deepEqual([mc.params.steps, mc.params.samples, mc.params.lambda], [3, 2, 0.5], 'MC ran with its own settings')
+  assert.equal(mc.params.noisedMeasurement, true, 'mcData noised reaches the sampler')
   const dps = sb.outcomes.find((o) => o.name === 'dps')!
   assert.deepEqual([dps.params.steps, dps.params.samples, dps.params.zeta], [2, 1, 0.5], 'DPS ran with its own settings')
   assert.equal(dps.std, undefined, 'one DPS sample: no std')
@@ -354,8 +355,9 @@ test('bad inputs and unknown ids are ApiErrors with readable messages', { skip }
   await rejectsApi(wb.startRun({ setup: setupFor(scan.id), settings: fista({ methods: ['magic' as never] }) }), /settings\.methods entry must be one of fista-tv, dps, mc/)
   await rejectsApi(wb.startRun({ setup: setupFor(scan.id), settings: fista({ iterations: -1 }) }), /settings\.iterations must be ≥ 1/)
   await rejectsApi(wb.startRun({ setup: setupFor(scan.id), settings: fista({ dps: { steps: 0, samples: 1 } }) }), /settings\.dps\.steps must be ≥ 1/)
-  await rejectsApi(wb.startRun({ setup: setupFor(scan.id), settings: fista({ mc: { steps: 5, samples: 1.5, lambdaMc: 1 } }) }), /settings\.mc\.samples must be an integer/)
-  await rejectsApi(wb.startRun({ setup: setupFor(scan.id), settings: fista({ mc: { steps: 5, samples: 1, lambdaMc: 2 } }) }), /settings\.mc\.lambdaMc must be ≤ 1/)
+  await rejectsApi(wb.startRun({ setup: setupFor(scan.id), settings: fista({ mc: { steps: 5, samples: 1.5, lambdaMc: 1, mcData: 'clean' } }) }), /settings\.mc\.samples must be an integer/)
+  await rejectsApi(wb.startRun({ setup: setupFor(scan.id), settings: fista({ mc: { steps: 5, samples: 1, lambdaMc: 2, mcData: 'clean' } }) }), /settings\.mc\.lambdaMc must be ≤ 1/)
+  await rejectsApi(wb.startRun({ setup: setupFor(scan.id), settings: fista({ mc: { steps: 5, samples: 1, lambdaMc: 1, mcData: 'fresh' as never } }) }), /settings\.mc\.mcData must be one of/)
   await rejectsApi(wb.startRun({ setup: setupFor(scan.id), settings: fista({ mc: { steps: 5, samples: 1, lambdaMc: 1, zeta: 3 } as never }) }), /settings\.mc: unknown field "zeta"/)
   await rejectsApi(wb.startRun({ setup: setupFor(scan.id), settings: { ...fista(), steps: 10 } as never }), /settings: unknown field "steps"/, 'bad-request')
   await rejectsApi(wb.startRun(null as never), /run request must be an object/)

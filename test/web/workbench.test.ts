@@ -125,7 +125,7 @@ test('window.recon over HTTP drives the real services: upload, slice, preview, r
   await new Promise((r) => setTimeout(r, 200)) // the event stream connects
   const { runId } = await recon.startRun({
     setup: { ...setup },
-    settings: { methods: [], lambda: 0.003, iterations: 10, innerIterations: 5, tolerance: 1e-3, dps: { steps: 10, samples: 1 }, mc: { steps: 10, samples: 1, lambdaMc: 1 } }
+    settings: { methods: [], lambda: 0.003, iterations: 10, innerIterations: 5, tolerance: 1e-3, dps: { steps: 10, samples: 1 }, mc: { steps: 10, samples: 1, lambdaMc: 1, mcData: 'clean' } }
   })
   await finished
   off()

@@ -10,7 +10,7 @@ import type {
   SeriesSummary,
   Settings
 } from '../../../src-main/api/contract.ts'
-import type { MapsOption } from '../../../src-main/schema/options.ts'
+import type { MapsOption, McData } from '../../../src-main/schema/options.ts'
 import { checkNumber, DIFFUSION_DEFAULTS, numberDefault, field, OPTIONAL_METHODS, type OptionalMethod, type PatternName, type Task } from './options.ts'
 
 export interface SetupForm {
@@ -37,12 +37,14 @@ export interface MethodForm {
   /** DPS: its own steps and samples (the CLI's --steps/--samples, which it shares with MC). */
   dpsSteps: number
   dpsSamples: number
-  /** null = the CLI's derived default (10·√(HW)/256). */
+  /** null = the CLI's derived default (18·√(HW)/256). */
   zeta: number | null
   /** Measurement consistency: its own steps and samples. */
   mcSteps: number
   mcSamples: number
   lambdaMc: number
+  /** What MC enforces: the measured data as they are, or noised to each level (--mc-data). */
+  mcData: McData
 }
 
 export function defaultSetupForm(): SetupForm {
@@ -80,7 +82,8 @@ export function defaultMethodForm(settings?: Pick<Settings, 'defaultMethods'> | 
     zeta: null,
     mcSteps: DIFFUSION_DEFAULTS.mc.steps,
     mcSamples: DIFFUSION_DEFAULTS.mc.samples,
-    lambdaMc: numberDefault('lambdaMc')
+    lambdaMc: numberDefault('lambdaMc'),
+    mcData: field('mcData').default as McData
   }
 }
 
@@ -172,7 +175,7 @@ export function buildMethodSettings(form: MethodForm): MethodSettings {
     innerIterations: form.innerIterations,
     tolerance: form.tolerance,
     dps: { steps: form.dpsSteps, samples: form.dpsSamples },
-    mc: { steps: form.mcSteps, samples: form.mcSamples, lambdaMc: form.lambdaMc }
+    mc: { steps: form.mcSteps, samples: form.mcSamples, lambdaMc: form.lambdaMc, mcData: form.mcData }
   }
   if (form.model) s.model = form.model
   if (form.zeta !== null && !Number.isNaN(form.zeta)) s.dps.zeta = form.zeta
