@@ -96,7 +96,8 @@ export interface OptionSpec {
  * samples differ less (its guidance collapses the variance), but their mean still pays: 2
  * samples at 100 steps were +0.8 to +1.0 dB over 1 on training slices (Poisson 8×, random 4×)
  * and +0.2 to +0.7 dB on train400 inpainting (70 % random pixels, 80² box), ahead of 4 × 50
- * on MRI; about 39 s at 256² on 2 cores.
+ * on MRI; about 39 s at 256² on 2 cores. (4 × 50 looked better for inpainting on 3 training
+ * crops but tied with 2 × 100 on 6 held-out BSD68 crops, so one default serves every task.)
  */
 export const DIFFUSION_DEFAULTS = {
   dps: { steps: 100, samples: 2 },
