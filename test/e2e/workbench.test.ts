@@ -216,6 +216,10 @@ test('PNG: paint a mask (brush, rectangle, undo/redo) and inpaint it', { skip: s
   if (await dps.isChecked()) await dps.uncheck()
   await page.getByRole('checkbox', { name: 'Measurement consistency', exact: true }).check()
   await setNumber(page, 'MC steps', 12)
+  // MC enforces the data as measured unless the user asks for Song et al.'s noised data.
+  const mcData = page.getByLabel('Data', { exact: true })
+  assert.equal(await mcData.inputValue(), 'clean')
+  await page.locator('section[aria-labelledby="methods-h"]').screenshot({ path: join(SHOTS, '06b-mc-settings.png') })
   await page.getByRole('button', { name: 'Reconstruct' }).click()
   await page.getByText('Finished. Results are in Compare.').waitFor({ timeout: 300_000 })
   await shot(page, '07-inpainted')
