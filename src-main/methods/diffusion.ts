@@ -11,7 +11,7 @@ import { findModel, listModels, modelDirs } from '../models/registry.ts'
 import type { ExecutionProvider } from '../models/session.ts'
 import { OnnxDenoiser } from '../models/onnx-denoiser.ts'
 import type { Problem } from '../pipeline/problem.ts'
-import { DIFFUSION_DEFAULTS, type McData } from '../schema/options.ts'
+import { DIFFUSION_DEFAULTS, MC_DATA_DEFAULT, type McData } from '../schema/options.ts'
 
 export interface DiffusionParams {
   model?: string
@@ -86,7 +86,7 @@ export async function runDiffusion(
     const common = { steps: p.steps ?? DIFFUSION_DEFAULTS[which].steps, samples, seed: p.seed, support }
     const result = which === 'dps'
       ? await dps(A, y, denoiser, { ...common, zeta: p.zeta }, control)
-      : await measurementConsistency(A, y, denoiser, { ...common, lambda: p.lambdaMc, noisedMeasurement: (p.mcData ?? 'clean') === 'noised' }, control)
+      : await measurementConsistency(A, y, denoiser, { ...common, lambda: p.lambdaMc, noisedMeasurement: (p.mcData ?? MC_DATA_DEFAULT) === 'noised' }, control)
     const image = { re: result.mean.map((v) => v * scale), im: new Float64Array(H * W) }
     if (phase) {
       // Put the phase back so the image is consistent with the (complex) measurement.

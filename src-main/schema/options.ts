@@ -25,6 +25,7 @@ export type MapsOption = (typeof MAPS_OPTIONS)[number]
  */
 export const MC_DATA = ['clean', 'noised'] as const
 export type McData = (typeof MC_DATA)[number]
+export const MC_DATA_DEFAULT: McData = 'clean'
 
 export const DOMAINS = ['image', 'kspace'] as const
 export type Domain = (typeof DOMAINS)[number]
@@ -131,7 +132,7 @@ export const RECONSTRUCT_SPEC: OptionSpec[] = [
   { key: 'samples', kind: 'integer', min: 1, max: 1000, help: `posterior samples for both dps and mc (default: dps ${DIFFUSION_DEFAULTS.dps.samples}, mc ${DIFFUSION_DEFAULTS.mc.samples}); their mean is the result, their std is saved` },
   { key: 'zeta', kind: 'number', min: 0, max: 1e6, help: 'DPS guidance step ζ (normalised by ‖y − A x̂₀‖; default 18·√(HW)/256, capped at a Landweber step)' },
   { key: 'lambdaMc', kind: 'number', default: 1, min: 0, max: 1, help: 'measurement-consistency weight λ in [0, 1]' },
-  { key: 'mcData', kind: 'enum', values: MC_DATA, default: 'clean', help: 'measurement consistency enforces the measured data as is (clean) or noised to each level as in Song et al. 2022 (noised)' },
+  { key: 'mcData', kind: 'enum', values: MC_DATA, default: MC_DATA_DEFAULT, help: 'measurement consistency enforces the measured data as is (clean) or noised to each level as in Song et al. 2022 (noised)' },
   { key: 'out', kind: 'string', default: 'recon-out', help: 'output directory' },
   { key: 'overwrite', kind: 'boolean', default: false, help: 'replace existing files in the output directory' }
 ]

@@ -25,8 +25,7 @@ import {
   type Settings,
   type SliceRequest
 } from '../api/contract.ts'
-import { PATTERN_NAMES } from '../engine/patterns/index.ts'
-import { DIFFUSION_DEFAULTS, MAPS_OPTIONS, MC_DATA, METHOD_NAMES, RECONSTRUCT_SPEC, TASKS, type McData, type MethodName, type OptionSpec } from '../schema/options.ts'
+import { DIFFUSION_DEFAULTS, METHOD_NAMES, RECONSTRUCT_SPEC, TASKS, type MethodName, type OptionSpec } from '../schema/options.ts'
 
 export const BAD_REQUEST = 'bad-request'
 export const NOT_FOUND = 'not-found'
@@ -111,6 +110,13 @@ function option(o: Obj, key: string, what: string, required = true): number | un
   if (s.min !== undefined && v < s.min) throw badRequest(`${name} must be ≥ ${s.min}; got ${v}`)
   if (s.max !== undefined && v > s.max) throw badRequest(`${name} must be ≤ ${s.max}; got ${v}`)
   return v
+}
+
+/** An enum option of RECONSTRUCT_SPEC: one of its values; its default when absent. */
+function choice<T extends string>(o: Obj, key: string, what: string): T {
+  const s = SPEC.get(key)
+  if (!s || s.kind !== 'enum' || !s.values || s.default === undefined) throw new Error(`validate: ${key} is not an enum option with a default`)
+  return (o[key] === undefined ? s.default : oneOf(o[key], s.values, `${what}.${key}`)) as T
 }
 
 /** A scan or run handle: short, printable. */
@@ -213,7 +219,7 @@ export function validateExperimentSetup(v: unknown, what = 'setup'): ExperimentS
     series: option(o, 'series', what, false) ?? 0,
     slice: option(o, 'slice', what, false),
     task,
-    pattern: o.pattern === undefined ? 'poisson' : oneOf(o.pattern, PATTERN_NAMES, `${what}.pattern`),
+    pattern: choice(o, 'pattern', what),
     acceleration: option(o, 'acceleration', what)!,
     centerFraction: option(o, 'centerFraction', what, false),
     seed: option(o, 'seed', what)!,
@@ -221,7 +227,7 @@ export function validateExperimentSetup(v: unknown, what = 'setup'): ExperimentS
     blurSigma: option(o, 'blurSigma', what)!,
     factor: option(o, 'factor', what)!,
     coils: option(o, 'coils', what)!,
-    maps: o.maps === undefined ? 'espirit' : oneOf(o.maps, MAPS_OPTIONS, `${what}.maps`),
+    maps: choice(o, 'maps', what),
     virtualCoils: option(o, 'virtualCoils', what, false)
   }
   if (o.paintedMask !== undefined && o.paintedMask !== null) {
@@ -293,7 +299,7 @@ function mcSettings(v: unknown, what: string): MethodSettings['mc'] {
     steps: option(o, 'steps', what, false) ?? DIFFUSION_DEFAULTS.mc.steps,
     samples: option(o, 'samples', what, false) ?? DIFFUSION_DEFAULTS.mc.samples,
     lambdaMc: option(o, 'lambdaMc', what)!,
-    mcData: o.mcData === undefined ? (SPEC.get('mcData')!.default as McData) : oneOf(o.mcData, MC_DATA, `${what}.mcData`)
+    mcData: choice(o, 'mcData', what)
   }
 }
 
