@@ -232,6 +232,20 @@ test('every solver (and churn for the deterministic ones) runs, is reproducible 
   }
 })
 
+test('few steps: the default stochastic Heun solver stays stable (large steps fall back to the ancestral step)', async () => {
+  // Unconditional samples (λ = 0) of the Gaussian prior. Plain stochastic Heun amplified each
+  // step's noise by (3τ' − τ)/(2τ'): at 5 and 10 steps the sample variance came out 7e4× and
+  // 14× the prior's. Coarse but sane now: a fraction of it (0.2–0.35 measured).
+  const p = fourierProblem(0.05)
+  for (const steps of [5, 10]) {
+    const r = await measurementConsistency(p.A, p.y, p.prior, { steps, lambda: 0, samples: 300, seed: 4, keepSamples: false })
+    let ratio = 0
+    for (let i = 0; i < p.priorVar.length; i++) ratio += r.std[i] ** 2 / p.priorVar[i]
+    ratio /= p.priorVar.length
+    assert.ok(ratio > 0.1 && ratio < 1.5, `${steps} steps: sample variance ${ratio.toFixed(3)} × the prior's`)
+  }
+})
+
 /** 32×32 ellipse phantom and a Gaussian prior centred on a blurred copy (an "atlas"). */
 function phantomSetup(): { x: Float64Array; prior: GaussianPrior; err: (a: ArrayLike<number>) => number } {
   const H = 32, W = 32, n = H * W
